@@ -1,0 +1,214 @@
+r"""One streaming pass over a text file's bytes before it is parsed.
+
+It settles the encoding (strict UTF-8 with or without BOM by default; cp1252 and latin-1
+when declared), rejects undecodable bytes with the row and byte where they occur, notices
+UTF-16 and binary files, and counts line endings so mixed CRLF/CR files (EWR 2004) are
+reported rather than silently merged. It reads the file in blocks and never holds it whole.
+
+Examples
+--------
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "x.csv")
+>>> _ = open(path, "wb").write("a;b\r\nStraße;1\r2;3\n".encode("utf-8"))
+>>> facts = sniff(path)
+>>> facts.encoding, facts.line_endings
+('utf-8', {'crlf': 1, 'cr': 1, 'lf': 1})
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ortswissen.errors import InvalidInput
+
+__all__ = ["SUPPORTED_ENCODINGS", "FileFacts", "sniff"]
+
+#: Encodings accepted for text inputs ("auto" means strict UTF-8, BOM allowed).
+SUPPORTED_ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp1252", "latin-1")
+
+_CHUNK = 8 << 20
+_C1 = re.compile(rb"[\x80-\x9f]")
+_CP1252_UNDEFINED = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])
+_ALIASES = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "auto": "auto",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso8859-1": "latin-1",
+}
+
+
+@dataclass
+class FileFacts:
+    """What the byte pass found."""
+
+    path: Path
+    size: int
+    encoding: str  # codec name for the parser: utf-8, cp1252 or latin-1
+    bom: bool
+    line_endings: dict[str, int] = field(default_factory=dict)
+    sha256: str = ""
+
+    @property
+    def mixed_line_endings(self) -> bool:
+        """Whether more than one kind of line ending occurs."""
+        return sum(1 for n in self.line_endings.values() if n) > 1
+
+
+class EncodingProblem(InvalidInput):
+    """The bytes of a file do not fit its (declared or assumed) encoding."""
+
+    code = "encoding"
+
+    def __init__(self, message: str, *, row: int | None = None, value: str | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+        self.value = value
+
+
+def _normalise(encoding: str) -> str:
+    key = encoding.strip().lower()
+    if key not in _ALIASES:
+        raise InvalidInput(f"unsupported encoding {encoding!r}; use one of {', '.join(SUPPORTED_ENCODINGS)}")
+    return _ALIASES[key]
+
+
+def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
+    """Check a text file's bytes; raise :class:`EncodingProblem` or :class:`InvalidInput`."""
+    path = Path(path)
+    declared = _normalise(encoding)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise InvalidInput(f"{path.name}: the file is empty")
+
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    utf8_ok = True
+    utf8_error: tuple[int, int] | None = None  # absolute byte offset, line
+    non_ascii = False
+    c1_bytes = False
+    undefined_cp1252: tuple[int, int] | None = None
+    crlf = lf = cr = 0
+    lines_before = 0
+    offset = 0
+    prev_last = b""
+    bom = False
+    only_space = True
+    nul_at: int | None = None
+    digest = hashlib.sha256()
+
+    with path.open("rb") as fh:
+        first = True
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            if first:
+                first = False
+                if chunk.startswith(codecs.BOM_UTF8):
+                    bom = True
+                elif chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise EncodingProblem(f"{path.name}: the file is UTF-16; save it as UTF-8 (or cp1252)", row=1)
+            if nul_at is None and b"\x00" in chunk:
+                nul_at = offset + chunk.index(b"\x00")
+            if only_space and chunk.strip():
+                only_space = False
+            # line endings; a CRLF split across two chunks is counted through prev_last
+            crlf += chunk.count(b"\r\n") + (1 if prev_last == b"\r" and chunk[:1] == b"\n" else 0)
+            cr += chunk.count(b"\r")
+            lf_here = chunk.count(b"\n")
+            lf += lf_here
+            if not chunk.isascii():
+                non_ascii = True
+                if not c1_bytes and _C1.search(chunk):
+                    c1_bytes = True
+            if undefined_cp1252 is None and declared == "cp1252":
+                for b in _CP1252_UNDEFINED:
+                    pos = chunk.find(bytes([b]))
+                    if pos >= 0 and (undefined_cp1252 is None or offset + pos < undefined_cp1252[0]):
+                        undefined_cp1252 = (offset + pos, lines_before + chunk[:pos].count(b"\n") + 1)
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk, final=False)
+                except UnicodeDecodeError as exc:
+                    utf8_ok = False
+                    bad = exc.start
+                    utf8_error = (offset + bad, lines_before + chunk[: max(bad, 0)].count(b"\n") + 1)
+            lines_before += lf_here
+            offset += len(chunk)
+            prev_last = chunk[-1:]
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+            utf8_error = (size, lines_before + 1)
+    if only_space:
+        raise InvalidInput(f"{path.name}: the file contains only blank space")
+    if nul_at is not None:
+        raise EncodingProblem(
+            f"{path.name}: the file contains NUL bytes (at byte {nul_at}); it is binary or UTF-16, not a text table"
+        )
+    # CRLF counted as both CR and LF above; separate them
+    bare_cr = cr - crlf
+    bare_lf = lf - crlf
+    endings = {"crlf": crlf, "cr": bare_cr, "lf": bare_lf}
+
+    if declared == "auto" or declared == "utf-8":
+        if not utf8_ok:
+            assert utf8_error is not None
+            byte, line = utf8_error
+            snippet = _line_text(path, line, "cp1252")
+            hint = (
+                f"; the line reads as cp1252: {snippet!r} — declare the encoding cp1252 (Excel 'CSV' export)"
+                if snippet is not None
+                else ""
+            )
+            raise EncodingProblem(
+                f"{path.name}: row {line}: byte {byte} is not valid UTF-8{hint}",
+                row=line,
+                value=snippet,
+            )
+        return FileFacts(path, size, "utf-8", bom, endings, digest.hexdigest())
+    # a declared single-byte encoding
+    if utf8_ok and non_ascii and not bom:
+        raise EncodingProblem(
+            f"{path.name}: the file is UTF-8 but {declared} was declared; its umlauts would turn into "
+            "garbage such as 'Ã¤' — declare utf-8"
+        )
+    if bom:
+        raise EncodingProblem(f"{path.name}: the file starts with a UTF-8 byte-order mark but {declared} was declared")
+    if declared == "cp1252" and undefined_cp1252 is not None:
+        byte, line = undefined_cp1252
+        raise EncodingProblem(f"{path.name}: row {line}: byte {byte} is undefined in cp1252", row=line)
+    if declared == "latin-1" and c1_bytes:
+        raise EncodingProblem(
+            f"{path.name}: the file has bytes 0x80–0x9F, which are control characters in latin-1 but letters "
+            "and dashes (€ „ “ –) in cp1252 — declare cp1252"
+        )
+    return FileFacts(path, size, declared, bom, endings, digest.hexdigest())
+
+
+def _line_text(path: Path, line: int, encoding: str, limit: int = 80) -> str | None:
+    """The text of 1-based ``line`` decoded with ``encoding`` (``None`` if that fails)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == line:
+                try:
+                    text = raw.decode(encoding).rstrip("\r\n")
+                except UnicodeDecodeError:
+                    return None
+                return text[:limit]
+    return None

@@ -1,0 +1,214 @@
+"""Import reports: every problem an import finds, with file, row, column and value.
+
+An import validates the whole input before it writes anything. Problems are collected as
+:class:`Issue` objects in an :class:`ImportReport`; if any has severity ``error`` the import
+is rejected (:class:`ortswissen.errors.ImportRejected`) and nothing is written. Warnings
+(for example ids whose lost leading zeros were restored) and notes (for example skipped
+blank rows) are kept in the report of a successful import, so nothing happens silently.
+
+Rows are counted as a spreadsheet does: the first line of a file is row 1, so the first data
+row below a one-line header is row 2. For geodata files the row is the feature's position
+(1-based) in the file.
+
+Examples
+--------
+>>> report = ImportReport(kind="values", source="ewr.csv")
+>>> report.error("unknown-unit", "unknown planning area '99999999'", row=7, column="RAUMID",
+...              value="99999999")
+>>> report.ok
+False
+>>> print(report.issues[0])
+ewr.csv, row 7, column 'RAUMID': unknown planning area '99999999' [unknown-unit]
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["ImportReport", "Issue", "Severity"]
+
+#: Issues kept per code; further ones of the same code are only counted.
+DEFAULT_ISSUES_PER_CODE = 50
+
+
+class Severity(StrEnum):
+    """How bad an issue is: errors reject the import, warnings and notes do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in an input, located as precisely as the format allows."""
+
+    severity: Severity
+    code: str
+    message: str
+    source: str = ""
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def location(self) -> str:
+        """File, row and column as one readable string."""
+        parts = [self.source] if self.source else []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        prefix = f"{where}: " if where else ""
+        return f"{prefix}{self.message} [{self.code}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data
+
+
+@dataclass
+class ImportReport:
+    """What an import read, what it wrote and every problem it found."""
+
+    kind: str
+    source: str
+    issues: list[Issue] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    issue_totals: Counter[tuple[str, str]] = field(default_factory=Counter)
+    details: dict[str, Any] = field(default_factory=dict)
+    per_code_limit: int = DEFAULT_ISSUES_PER_CODE
+
+    # -- collecting -------------------------------------------------------------------
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        source: str | None = None,
+    ) -> None:
+        """Record an issue; beyond ``per_code_limit`` per code it is only counted."""
+        key = (str(severity), code)
+        self.issue_totals[key] += 1
+        if self.issue_totals[key] > self.per_code_limit:
+            return
+        shown = None if value is None else _clip(str(value))
+        self.issues.append(
+            Issue(Severity(severity), code, message, source if source is not None else self.source, row, column, shown)
+        )
+
+    def error(self, code: str, message: str, **where: Any) -> None:
+        """Record an error: the import will be rejected."""
+        self.add(Severity.ERROR, code, message, **where)
+
+    def warning(self, code: str, message: str, **where: Any) -> None:
+        """Record a warning: the import goes ahead, the user should look."""
+        self.add(Severity.WARNING, code, message, **where)
+
+    def note(self, code: str, message: str, **where: Any) -> None:
+        """Record a note about something handled on purpose (e.g. a skipped blank row)."""
+        self.add(Severity.NOTE, code, message, **where)
+
+    def room(self, severity: Severity | str, code: str) -> int:
+        """How many more issues of this code would still be recorded individually."""
+        return max(0, self.per_code_limit - self.issue_totals[(str(severity), code)])
+
+    def tally(self, severity: Severity | str, code: str, count: int) -> None:
+        """Count ``count`` issues of a code without recording them (beyond the listed ones)."""
+        if count > 0:
+            self.issue_totals[(str(severity), code)] += count
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        """Add issues found elsewhere (for example by a pure validation function)."""
+        for issue in issues:
+            self.add(
+                issue.severity,
+                issue.code,
+                issue.message,
+                row=issue.row,
+                column=issue.column,
+                value=issue.value,
+                source=issue.source or None,
+            )
+
+    # -- reading ----------------------------------------------------------------------
+    @property
+    def error_count(self) -> int:
+        """All errors found, including those beyond the per-code limit."""
+        return sum(n for (sev, _), n in self.issue_totals.items() if sev == Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        """All warnings found, including those beyond the per-code limit."""
+        return sum(n for (sev, _), n in self.issue_totals.items() if sev == Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return self.error_count == 0
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The recorded errors (at most ``per_code_limit`` per code)."""
+        return [i for i in self.issues if i.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """The recorded warnings."""
+        return [i for i in self.issues if i.severity == Severity.WARNING]
+
+    def codes(self, severity: Severity | str | None = None) -> set[str]:
+        """The issue codes seen, optionally of one severity."""
+        return {code for (sev, code) in self.issue_totals if severity is None or sev == str(severity)}
+
+    def summary(self, max_lines: int = 10) -> str:
+        """A short human-readable summary, first errors first."""
+        head = f"{self.kind} import of {self.source}: "
+        if self.ok:
+            written = self.counts.get("written", 0)
+            text = head + f"ok, {written} written"
+            if self.warning_count:
+                text += f", {self.warning_count} warning(s)"
+            return text
+        lines = [head + f"rejected, {self.error_count} error(s); nothing was written"]
+        lines += [f"  {issue}" for issue in self.errors[:max_lines]]
+        hidden = self.error_count - min(len(self.errors), max_lines)
+        if hidden > 0:
+            lines.append(f"  … and {hidden} more error(s)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with totals per code and every recorded issue."""
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "ok": self.ok,
+            "counts": dict(self.counts),
+            "totals": [
+                {"severity": sev, "code": code, "count": n} for (sev, code), n in sorted(self.issue_totals.items())
+            ],
+            "issues": [i.to_dict() for i in self.issues],
+            "details": self.details,
+        }
+
+    def to_json(self) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
