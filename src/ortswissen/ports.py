@@ -150,6 +150,12 @@ class Store(Protocol):
     def info(self) -> dict[str, Any]:
         """Schema version, project CRS and row counts."""
 
+    def get_meta(self, key: str) -> str | None:
+        """A free-form setting stored with the data (e.g. the demo bundle version)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a free-form setting."""
+
     def project_crs(self) -> CRS:
         """The CRS all geometries are stored in (metric, e.g. EPSG:25833)."""
 

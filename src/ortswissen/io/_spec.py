@@ -81,8 +81,11 @@ class ValueSpec(BaseModel):
     scenario: str = OBSERVED
     scenario_column: str | None = None
     status: Literal["ok", "estimated", "projected"] | None = None
+    status_column: str | None = None  # long layout: ok, missing, suppressed, estimated, projected per row
+    flag_column: str | None = None  # long layout: a sign or note kept with each value
     ignore_columns: list[str] = Field(default_factory=list)
     id_padding: Literal["auto", "never"] = "auto"
+    rows_without_id: Literal["error", "skip"] = "error"
     dialect: DialectSpec = DialectSpec()
     sheet: str | None = None
     indicators: list[IndicatorMeta] = Field(default_factory=list)
@@ -98,8 +101,8 @@ class ValueSpec(BaseModel):
                 raise ValueError("a long layout needs indicator_column and value_column")
             if self.columns:
                 raise ValueError("columns only apply to the wide layout")
-        elif self.indicator_column or self.value_column:
-            raise ValueError("indicator_column/value_column only apply to the long layout")
+        elif self.indicator_column or self.value_column or self.status_column or self.flag_column:
+            raise ValueError("indicator/value/status/flag columns only apply to the long layout")
         for target in [*self.columns.values(), *self.indicator_map.values()]:
             if not ID_PATTERN.match(target):
                 raise ValueError(f"indicator id {target!r} must match {ID_PATTERN.pattern}")
@@ -113,7 +116,7 @@ class ValueSpec(BaseModel):
             if value is None:
                 continue
             if key in DialectSpec.model_fields:
-                dialect[key] = value
+                dialect[key] = None if key == "thousands" and value == "" else value
             elif key in ("columns", "indicator_map") and value:
                 data[key] = {**(data[key] or {}), **value} if key == "indicator_map" else dict(value)
             else:

@@ -384,11 +384,10 @@ class ParquetSource(TableSource):
                 col = record_batch.column(name)
                 if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_decimal(col.type):
                     numbers[name] = col.cast(pa.float64())
-                    if pa.types.is_integer(col.type):
-                        text[name] = col.cast(pa.string())
-                    else:
-                        text[name] = pa.array([_cell_text(v) for v in col.to_pylist()], type=pa.string())
-                elif pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
+                    text[name] = col.cast(pa.string())  # Arrow writes 2930.0 as "2930"
+                elif pa.types.is_date(col.type):
+                    text[name] = col.cast(pa.string())
+                elif pa.types.is_timestamp(col.type):
                     text[name] = pa.array([_cell_text(v) for v in col.to_pylist()], type=pa.string())
                 else:
                     text[name] = col.cast(pa.string())

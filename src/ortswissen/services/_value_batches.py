@@ -85,6 +85,8 @@ class ValueBatchValidator:
         self.rows_read = 0
         self.blank_rows = 0
         self.values_out = 0
+        self.skipped_rows: list[tuple[int, dict[str, str]]] = []  # rows without a unit id (skip mode)
+        self.column_sums: dict[str, float] = {}
 
     # -- reporting ------------------------------------------------------------------------
     def _problems(
@@ -133,6 +135,11 @@ class ValueBatchValidator:
             numbers = raw.numbers
         if n == 0:
             return None
+        if spec.rows_without_id == "skip":
+            text, numbers, rows = self._skip_rows_without_id(text, numbers, rows)
+            n = len(rows)
+            if n == 0:
+                return None
         bad = np.zeros(n, dtype=bool)  # rows with a row-level error
 
         # unit ids
@@ -234,6 +241,50 @@ class ValueBatchValidator:
         table = pa.concat_tables(tables)
         self.values_out += table.num_rows
         return table
+
+    def _skip_rows_without_id(
+        self, text: dict[str, pa.Array], numbers: dict[str, pa.Array], rows: np.ndarray
+    ) -> tuple[dict[str, pa.Array], dict[str, pa.Array], np.ndarray]:
+        ids = pc.fill_null(pc.utf8_trim_whitespace(text[self.ctx.spec.unit_column]), "")
+        empty = np.asarray(pc.equal(ids, "").to_numpy(zero_copy_only=False), dtype=bool)
+        if not empty.any():
+            return text, numbers, rows
+        for pos in np.flatnonzero(empty):
+            filled = {
+                c: str(text[c][pos].as_py()) for c in self.ctx.wide_columns if (text[c][pos].as_py() or "").strip()
+            }
+            self.skipped_rows.append((int(rows[pos]), filled))
+        keep = pa.array(np.flatnonzero(~empty))
+        return (
+            {k: v.take(keep) for k, v in text.items()},
+            {k: v.take(keep) for k, v in numbers.items()},
+            rows[keep.to_numpy()],
+        )
+
+    def finish(self) -> None:
+        """Whole-file checks after the last batch: explain the rows without a unit id."""
+        d = self.ctx.spec.dialect
+        for row, cells in self.skipped_rows:
+            if not cells:
+                self.report.note("blank-row", "row without unit id and without values skipped", row=row)
+                continue
+            totals = []
+            for column, text in cells.items():
+                parsed = parse_numbers(pa.array([text]), decimal=d.decimal, thousands=d.thousands)
+                value = parsed.values[0].as_py()
+                total = self.column_sums.get(column)
+                totals.append(value is not None and total is not None and abs(value - total) < 0.5)
+            listing = ", ".join(f"{c}={v}" for c, v in cells.items())
+            if all(totals):
+                self.report.note(
+                    "totals-row", f"row without unit id skipped: it holds the column totals ({listing})", row=row
+                )
+            else:
+                self.report.warning(
+                    "row-without-id",
+                    f"row without unit id skipped; its values ({listing}) are not the column totals",
+                    row=row,
+                )
 
     def _repair_ids(
         self, ids: pa.Array, idx: pa.Array, unknown: np.ndarray, rows: np.ndarray
@@ -376,6 +427,71 @@ class ValueBatchValidator:
             schema=VALUE_BATCH_SCHEMA,
         )
 
+    def _explicit_status(
+        self,
+        text: dict[str, pa.Array],
+        rows: np.ndarray,
+        bad: np.ndarray,
+        values: pa.Array,
+        status: pa.Array,
+        flag: pa.Array,
+    ) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """Apply per-row status and flag columns of a long file (a number needs a numeric status)."""
+        spec = self.ctx.spec
+        if spec.flag_column:
+            given = pc.utf8_trim_whitespace(pc.fill_null(text[spec.flag_column], ""))
+            flag = pc.if_else(pc.equal(given, ""), flag, given)
+        if not spec.status_column:
+            return values, status, flag
+        given = pc.utf8_trim_whitespace(pc.fill_null(text[spec.status_column], ""))
+        allowed = pa.array(["ok", "missing", "suppressed", "estimated", "projected"])
+        known = pc.fill_null(pc.is_in(given, value_set=allowed), False)
+        empty = pc.equal(given, "")
+        wrong = np.flatnonzero(~np.asarray(pc.or_(known, empty).to_numpy(zero_copy_only=False), dtype=bool))
+        self._problems(
+            Severity.ERROR,
+            "invalid-status",
+            wrong,
+            rows,
+            spec.status_column,
+            given,
+            lambda v: f"{v!r} is not a status (ok, missing, suppressed, estimated, projected)",
+        )
+        bad[wrong] = True
+        status = pc.if_else(pc.or_(empty, pc.invert(known)), status, given)
+        has_number = pc.is_valid(values)
+        no_number_status = pc.is_in(status, value_set=pa.array(["missing", "suppressed"]))
+        clash = np.flatnonzero(
+            np.asarray(pc.and_(has_number, no_number_status).to_numpy(zero_copy_only=False), dtype=bool)
+        )
+        self._problems(
+            Severity.ERROR,
+            "status-conflict",
+            clash,
+            rows,
+            spec.status_column,
+            status,
+            lambda v: f"status {v!r} but the row has a number",
+        )
+        bad[clash] = True
+        needs_number = np.flatnonzero(
+            np.asarray(
+                pc.and_(pc.invert(has_number), pc.invert(no_number_status)).to_numpy(zero_copy_only=False), dtype=bool
+            )
+            & ~bad
+        )
+        self._problems(
+            Severity.ERROR,
+            "status-conflict",
+            needs_number,
+            rows,
+            spec.status_column,
+            status,
+            lambda v: f"status {v!r} needs a number but the value is empty",
+        )
+        bad[needs_number] = True
+        return values, status, flag
+
     def _scenario(self, text: dict[str, pa.Array], n: int) -> pa.Array:
         spec = self.ctx.spec
         if spec.scenario_column:
@@ -398,6 +514,9 @@ class ValueBatchValidator:
         bad = bad_rows.copy()
         meta = self.ctx.indicators.get(indicator_id)
         values, status, flag = self._parsed(cells, nums, column, rows, bad, None, [meta])
+        if self.ctx.spec.rows_without_id == "skip":
+            total = pc.sum(values).as_py()
+            self.column_sums[column] = self.column_sums.get(column, 0.0) + (total or 0.0)
         n = len(rows)
         scenario = self._scenario(text, n)
         return self._assemble(
@@ -437,6 +556,8 @@ class ValueBatchValidator:
         values, status, flag = self._parsed(
             text[spec.value_column], numbers.get(spec.value_column), spec.value_column, rows, bad, codes, metas
         )
+        if spec.status_column or spec.flag_column:
+            values, status, flag = self._explicit_status(text, rows, bad, values, status, flag)
         indicator = pa.array(names, type=pa.string()).take(pa.array(codes))
         return self._assemble(
             indicator, ids, days, valid_from, values, status, flag, rows, bad, self._scenario(text, len(rows))

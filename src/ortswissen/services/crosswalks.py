@@ -91,8 +91,7 @@ def units_in_period(store: Store, level: str, start: dt.date, until: dt.date | N
 
 
 def _ancestors(store: Store, units: gpd.GeoDataFrame, level_id: str, target_level: str) -> dict[str, str]:
-    """Map each unit key to its ancestor on ``target_level`` (walking parents at each version's start)."""
-    out: dict[str, str] = {}
+    """Map each unit key to its ancestor on ``target_level``, following parents valid at each version's start."""
     chain: list[str] = []
     current = store.get_level(level_id)
     while current.id != target_level:
@@ -100,16 +99,27 @@ def _ancestors(store: Store, units: gpd.GeoDataFrame, level_id: str, target_leve
             raise DefinitionError(f"level {level_id!r} does not nest in {target_level!r}")
         chain.append(current.parent_id)
         current = store.get_level(current.parent_id)
+    # parents of each level above, loaded once: unit id → [(valid_from, valid_to, parent_id)]
+    parents: dict[str, dict[str, list[tuple[dt.date, dt.date, str | None]]]] = {}
+    for lvl in chain[:-1]:
+        frame = store.unit_versions(lvl, geometry=False)
+        table: dict[str, list[tuple[dt.date, dt.date, str | None]]] = {}
+        for uid, start, end, parent in zip(
+            frame["unit_id"], frame["valid_from"], frame["valid_to"], frame["parent_id"], strict=True
+        ):
+            last = END_OF_TIME if end is None or pd.isna(end) else end
+            table.setdefault(uid, []).append((start, last, parent))
+        parents[lvl] = table
+    out: dict[str, str] = {}
     for key, uid, start, parent in zip(
         units["key"], units["unit_id"], units["valid_from"], units["parent_id"], strict=True
     ):
-        node, day = (uid if not chain else parent), start
-        for lvl in chain[1:]:
-            rows = store.unit_versions(lvl, at=day, unit_ids=[node], geometry=False)
-            if len(rows) == 0:
-                node = None
+        node: str | None = uid if not chain else parent
+        for lvl in chain[:-1]:
+            versions = parents[lvl].get(node or "", [])
+            node = next((p for a, b, p in versions if a <= start <= b), None)
+            if node is None:
                 break
-            node = rows["parent_id"].iloc[0]
         if node is not None:
             out[key] = node
     return out

@@ -152,6 +152,7 @@ def import_values(
                 if batch is not None and report.ok:
                     writer.add(batch)
                 progress.advance(raw.num_rows)
+            validator.finish()
             if validator.rows_read == 0 or (validator.rows_read == validator.blank_rows):
                 report.error("no-data", "the file has a header but no data rows")
             if report.ok:

@@ -177,7 +177,12 @@ def population_crosswalk(
     piece_geom = np.asarray(pieces["geometry"].to_numpy(), dtype=object)
     tree = shapely.STRtree(piece_geom)
     bi, pi = tree.query(block_geom, predicate="intersects")
-    part_area = shapely.area(shapely.intersection(block_geom[bi], piece_geom[pi]))
+    # most blocks lie wholly inside one piece: only blocks on a piece boundary need an intersection
+    shapely.prepare(piece_geom)
+    inside = shapely.covers(piece_geom[pi], block_geom[bi])
+    part_area = block_area[bi].astype(float).copy()
+    cut = ~inside
+    part_area[cut] = shapely.area(shapely.intersection(block_geom[bi[cut]], piece_geom[pi[cut]]))
     parts = pd.DataFrame({"block": bi, "piece": pi, "area": part_area})
     parts = parts[parts["area"] > 0]
     if whole_blocks:

@@ -125,6 +125,15 @@ class MemoryStore:
             },
         }
 
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting."""
+        return self._t.setdefault("meta", {}).get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        with self.transaction():
+            self._t.setdefault("meta", {})[key] = value
+
     def project_crs(self) -> CRS:
         """The project CRS."""
         return self._crs

@@ -1,0 +1,1 @@
+"""Command-line interface: ``ortswissen <noun> <verb>``. Commands parse and delegate to services."""

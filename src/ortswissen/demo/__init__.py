@@ -1,0 +1,5 @@
+"""The Berlin demo: a compact, attributed bundle of real public data and its loader."""
+
+from ortswissen.demo._berlin import BERLIN_CRS, DemoSummary, bundle_path, bundle_version, load_berlin
+
+__all__ = ["BERLIN_CRS", "DemoSummary", "bundle_path", "bundle_version", "load_berlin"]

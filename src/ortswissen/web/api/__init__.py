@@ -1,0 +1,1 @@
+"""API resources under ``/api/v1``, one module per resource group."""

@@ -1,0 +1,148 @@
+"""Levels, units, georesources, crosswalks and service information."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from ortswissen._version import __version__
+from ortswissen.ports import Store
+from ortswissen.services.catalog import level_overview
+from ortswissen.web.api._deps import get_store, parse_query_date
+from ortswissen.web.api._geojson import feature_collection, geojson_response
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["catalogue"])
+StoreDep = Annotated[Store, Depends(get_store)]
+
+_UNIT_PROPS = ["id", "name", "parent_id", "valid_from", "valid_to", "vintage_id", "official_key", "area_m2"]
+
+
+@router.get("/health", summary="Service status")
+def health(store: StoreDep) -> dict[str, Any]:
+    """Version and store facts."""
+    info = store.info()
+    return {
+        "status": "ok",
+        "version": __version__,
+        "schema_version": info["schema_version"],
+        "crs": info["crs"],
+        "counts": info["counts"],
+    }
+
+
+def _level_json(o: Any) -> dict[str, Any]:
+    return {
+        "id": o.level.id,
+        "name_de": o.level.name_de,
+        "name_en": o.level.name_en,
+        "parent": o.level.parent_id,
+        "nested": o.level.nested,
+        "unit_versions": o.versions,
+        "vintages": [
+            {
+                "id": v.vintage.id,
+                "label_de": v.vintage.label_de,
+                "label_en": v.vintage.label_en,
+                "valid_from": v.valid_from,
+                "valid_to": v.valid_to,
+                "units": v.units,
+                "source": v.vintage.source,
+            }
+            for v in o.vintages
+        ],
+        "periods": [{"valid_from": p.start, "valid_to": p.end, "units": p.units} for p in o.periods],
+    }
+
+
+@router.get("/levels", summary="Spatial levels with vintages and territorial periods")
+def levels(store: StoreDep) -> list[dict[str, Any]]:
+    """Every level, its vintages (Gebietsstände) and the periods its unit set was stable."""
+    return [_level_json(o) for o in level_overview(store)]
+
+
+@router.get("/levels/{level}", summary="One spatial level")
+def level(level: str, store: StoreDep) -> dict[str, Any]:
+    """One level with vintages and periods."""
+    store.get_level(level)
+    return next(_level_json(o) for o in level_overview(store) if o.level.id == level)
+
+
+@router.get(
+    "/levels/{level}/units",
+    summary="Units of a level as GeoJSON",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def units(
+    level: str,
+    store: StoreDep,
+    date: Annotated[str | None, Query(description="Only units valid on this day (YYYY-MM-DD or DD.MM.YYYY).")] = None,
+    vintage: Annotated[str | None, Query(description="Only units of this vintage.")] = None,
+) -> Response:
+    """A FeatureCollection (WGS84) with id, name, parent_id, valid_from and valid_to of each unit version."""
+    frame = store.unit_versions(level, at=parse_query_date(date), wgs84=True)
+    if vintage is not None:
+        frame = frame[frame["vintage_id"] == vintage]
+    frame = frame.rename(columns={"unit_id": "id"})
+    return geojson_response(feature_collection(frame, _UNIT_PROPS, id_column="id"))
+
+
+@router.get("/georesources", summary="Georesources")
+def georesources(store: StoreDep) -> list[dict[str, Any]]:
+    """All georesources with metadata."""
+    return [m.model_dump(mode="json") for m in store.list_georesources()]
+
+
+@router.get(
+    "/georesources/{georesource}/features",
+    summary="Features of a georesource as GeoJSON",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def features(
+    georesource: str,
+    store: StoreDep,
+    date: Annotated[str | None, Query(description="Only features valid on this day.")] = None,
+) -> Response:
+    """A FeatureCollection (WGS84) of the features with their attributes."""
+    frame = store.features(georesource, at=parse_query_date(date), wgs84=True).rename(columns={"feature_id": "id"})
+    return geojson_response(
+        feature_collection(frame, ["id", "name", "valid_from", "valid_to", "attributes"], id_column="id")
+    )
+
+
+@router.get("/crosswalks", summary="Crosswalks between unit versions")
+def crosswalks(store: StoreDep) -> list[dict[str, Any]]:
+    """Stored crosswalks (without weights)."""
+    return [
+        {
+            "id": c.id,
+            "from_level": c.from_level,
+            "from_date": c.from_date,
+            "from_until": c.from_until,
+            "to_level": c.to_level,
+            "to_date": c.to_date,
+            "method": c.method,
+            "pairs": c.pairs,
+            "description": c.description,
+        }
+        for c in store.list_crosswalks()
+    ]
+
+
+@router.get("/crosswalks/{crosswalk}/weights", summary="Weights of a crosswalk")
+def crosswalk_weights(crosswalk: str, store: StoreDep) -> list[dict[str, Any]]:
+    """The weights: which share of each source unit version lies in each target unit version."""
+    _, weights = store.get_crosswalk(crosswalk)
+    weights = weights.astype(object).where(weights.notna(), None)
+    return weights.to_dict("records")  # type: ignore[no-any-return]
+
+
+@router.get("/credits", summary="Data sources and licences")
+def credits(store: StoreDep) -> dict[str, Any]:
+    """Attribution text for the data in the store (Markdown)."""
+    return {"credits": store.get_meta("credits") or "", "demo": store.get_meta("demo_bundle")}

@@ -1,0 +1,97 @@
+"""The web application: ``create_app(settings)`` returns the ASGI app.
+
+It serves the HTTP API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``) and the
+browser pages from the same process. Everything is local: no CDN, no remote fonts or tiles.
+Errors of the one exception tree are rendered in one place as ``application/problem+json``.
+
+Examples
+--------
+>>> from fastapi.testclient import TestClient
+>>> from ortswissen.storage import open_store
+>>> from ortswissen.testing import synthetic_municipality
+>>> store = synthetic_municipality().load(open_store("memory://"))
+>>> client = TestClient(create_app(store=store))
+>>> [lv["id"] for lv in client.get("/api/v1/levels").json()]
+['stadt', 'bezirk', 'quartier', 'block']
+>>> client.get("/api/v1/levels/nowhere/units").status_code
+404
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ortswissen._version import __version__
+from ortswissen.config import Settings
+from ortswissen.errors import OrtswissenError
+from ortswissen.ports import Store
+from ortswissen.storage import open_store
+from ortswissen.web import pages
+from ortswissen.web.api import catalog, values
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app; opens ``settings.db`` read-only unless a ``store`` is given."""
+    settings = settings or Settings()
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.store is None:
+            app.state.store = open_store(
+                settings.db, read_only=True, memory_limit=settings.memory_limit, threads=settings.threads
+            )
+        try:
+            yield
+        finally:
+            if owns_store and app.state.store is not None:
+                app.state.store.close()
+                app.state.store = None
+
+    app = FastAPI(
+        title="ortswissen API",
+        version=__version__,
+        description="Kleinräumige Statistik für Kommunen / small-area statistics for municipalities.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load scripts from a CDN; the app must work offline
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.settings = settings
+
+    @app.exception_handler(OrtswissenError)
+    async def _domain_error(request: Request, exc: OrtswissenError) -> JSONResponse:
+        return _problem(exc.http_status, exc.code, exc.user_message, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _problem(400, "bad-request", f"{where}: {first.get('msg', 'invalid request')}", request)
+
+    app.include_router(catalog.router, prefix="/api/v1")
+    app.include_router(values.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    return app
+
+
+def _problem(status: int, code: str, detail: str, request: Request) -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": f"https://ortswissen.invalid/problems/{code}",
+            "title": code,
+            "status": status,
+            "detail": detail,
+            "instance": str(request.url.path),
+        },
+        status_code=status,
+        media_type="application/problem+json",
+    )
