@@ -364,8 +364,8 @@ def plz_values(src: Path) -> pd.DataFrame:
 def write_units(units: dict[str, gpd.GeoDataFrame], out: Path) -> None:
     folder = out / "units"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in units.items():
-        frame = frame.copy()
+    for name, units_frame in units.items():
+        frame = units_frame.copy()
         for col in ("valid_from", "valid_to"):
             frame[col] = frame[col].map(lambda d: None if d is None or pd.isna(d) else d.isoformat())
         frame.to_parquet(folder / f"{name}.parquet", compression="zstd", index=False)
@@ -483,7 +483,8 @@ Korrekturen: Planungsraum „Schloßstraße“ in Charlottenburg-Wilmersdorf tr�
 Nummer 06010102 (Steglitz); hier korrigiert zu 04030417. Planungsraum 09041401 wurde am 01.01.2019
 in 09041401 und 09041403 geteilt; die Fassung 2001–2018 ist die Vereinigung beider.
 Die ALKIS-Ortsteile (2024) ragen bis zu 1,1 % über die ältere Bezirksgrenzen-Ebene hinaus (0106, 0703);
-der Import erlaubt dafür 2 % statt 0,5 %. Die Postleitzahlgebiete stammen vom Februar 2024 und tragen hier die Einwohner vom 31.12.2023.
+der Import erlaubt dafür 2 % statt 0,5 %. Die Postleitzahlgebiete stammen vom Februar 2024 und tragen
+hier die Einwohner vom 31.12.2023.
 
 Kurzform: Data: Amt für Statistik Berlin-Brandenburg (CC BY 3.0 DE); Geoportal Berlin (dl-de/by-2-0);
 SenBJF Berlin (CC BY 3.0 DE); Open Data Product & Open Lifeworlds (CC BY 4.0).

@@ -58,8 +58,10 @@ def load_settings(file: str | Path | None = None, **overrides: Any) -> Settings:
         path = Path(file)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConfigurationError(f"cannot read settings file {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"settings file {path} must hold a JSON object, not {type(data).__name__}")
     try:
         env_settings = Settings()
         merged = {**data, **env_settings.model_dump(exclude_unset=True)}

@@ -255,10 +255,13 @@ class Store(Protocol):
         """Remove all features of a georesource (before a full replacement)."""
 
     def assign_features(self, georesource_id: str | None = None) -> int:
-        """(Re)compute which unit version of every level each feature lies in."""
+        """(Re)compute which unit version of every level each feature lies in, on which days."""
 
     def feature_units(self, georesource_id: str, level_id: str) -> pd.DataFrame:
-        """Assignments ``feature_id, unit_id, unit_valid_from`` of one georesource to one level."""
+        """Assignments of one georesource to one level (a point counts in one unit per day).
+
+        Columns: ``feature_id, feature_valid_from, unit_id, unit_valid_from, valid_from, valid_to``.
+        """
 
     # -- crosswalks ------------------------------------------------------------------------------
     def put_crosswalk(self, info: CrosswalkInfo, weights: pd.DataFrame) -> None:

@@ -1,5 +1,25 @@
 """The Berlin demo: a compact, attributed bundle of real public data and its loader."""
 
-from ortswissen.demo._berlin import BERLIN_CRS, DemoSummary, bundle_path, bundle_version, load_berlin
+from ortswissen.demo._berlin import (
+    BERLIN_CRS,
+    DemoSummary,
+    bundle_path,
+    bundle_version,
+    load_berlin,
+    load_berlin_crosswalks,
+    load_berlin_facilities,
+    load_berlin_units,
+    load_berlin_values,
+)
 
-__all__ = ["BERLIN_CRS", "DemoSummary", "bundle_path", "bundle_version", "load_berlin"]
+__all__ = [
+    "BERLIN_CRS",
+    "DemoSummary",
+    "bundle_path",
+    "bundle_version",
+    "load_berlin",
+    "load_berlin_crosswalks",
+    "load_berlin_facilities",
+    "load_berlin_units",
+    "load_berlin_values",
+]

@@ -32,7 +32,17 @@ from ortswissen.services.units import UnitSpec, import_units
 from ortswissen.services.values import ImportOptions, import_values, register_indicators
 from ortswissen.units import Level
 
-__all__ = ["BERLIN_CRS", "DemoSummary", "bundle_path", "bundle_version", "load_berlin"]
+__all__ = [
+    "BERLIN_CRS",
+    "DemoSummary",
+    "bundle_path",
+    "bundle_version",
+    "load_berlin",
+    "load_berlin_crosswalks",
+    "load_berlin_facilities",
+    "load_berlin_units",
+    "load_berlin_values",
+]
 
 BERLIN_CRS = "EPSG:25833"
 _LOR_VINTAGES = {
@@ -117,209 +127,231 @@ def _values(store: Store, summary: DemoSummary, file: str, level: str, **extra: 
 
 
 def load_berlin(store: Store, *, progress: Progress = NO_PROGRESS, reexpress: bool = True) -> DemoSummary:
-    """Load the Berlin bundle into an empty store (project CRS EPSG:25833)."""
-    root = bundle_path()
+    """Load the whole Berlin bundle into an empty store (project CRS EPSG:25833)."""
     summary = DemoSummary(bundle_version())
+    with _step(progress, "Grenzen / boundaries"):
+        load_berlin_units(store, summary)
+    with _step(progress, "Indikatoren und Werte / indicators and values"):
+        load_berlin_values(store, summary)
+    with _step(progress, "Einrichtungen / facilities"):
+        load_berlin_facilities(store, summary)
+    with _step(progress, "Umschlüsselung alte → neue LOR / crosswalks"):
+        load_berlin_crosswalks(store, summary, reexpress=reexpress)
+    store.set_meta("credits", (bundle_path() / "CREDITS.md").read_text(encoding="utf-8"))
+    store.set_meta("demo_bundle", summary.bundle)
+    return summary
+
+
+def load_berlin_units(store: Store, summary: DemoSummary | None = None) -> DemoSummary:
+    """Levels and boundaries: city, districts, both LOR vintages, Ortsteile, postcodes, blocks."""
+    summary = summary or DemoSummary(bundle_version())
     for level in LEVELS:
         add_level(store, level)
+    start = dt.date(2001, 1, 1)
+    _units(
+        store,
+        summary,
+        "stadt.parquet",
+        UnitSpec(level="stadt", id_column="id", name_column="name", key_column="id", valid_from=start),
+    )
+    _units(
+        store,
+        summary,
+        "bezirk.parquet",
+        UnitSpec(level="bezirk", id_column="id", name_column="name", parent_column="parent_id", valid_from=start),
+    )
+    for level, prefix in (("prognoseraum", 2), ("bezirksregion", 4), ("planungsraum", 6)):
+        for year, (vid, de, en) in _LOR_VINTAGES.items():
+            _units(
+                store,
+                summary,
+                f"{level}_{year}.parquet",
+                UnitSpec(
+                    level=level,
+                    id_column="id",
+                    name_column="name",
+                    parent_prefix=prefix,
+                    valid_from_column="valid_from",
+                    valid_to_column="valid_to",
+                    vintage=vid,
+                    vintage_label_de=de,
+                    vintage_label_en=en,
+                    vintage_source=_SOURCE_GEO,
+                ),
+            )
+    # ALKIS 2024 Ortsteile overhang the older district layer by up to 1.1 % (0106, 0703)
+    _units(
+        store,
+        summary,
+        "ortsteil.parquet",
+        UnitSpec(
+            level="ortsteil",
+            id_column="id",
+            name_column="name",
+            parent_by_location=True,
+            cover_tolerance=0.02,
+            valid_from_column="valid_from",
+            vintage="alkis2024",
+            vintage_label_de="ALKIS-Ortsteile 2024",
+            vintage_label_en="ALKIS localities 2024",
+            vintage_source="Geoportal Berlin / ALKIS Ortsteile",
+        ),
+    )
+    _units(
+        store,
+        summary,
+        "plz.parquet",
+        UnitSpec(
+            level="plz",
+            id_column="id",
+            name_column="name",
+            valid_from_column="valid_from",
+            vintage="rbs2024",
+            vintage_label_de="Postleitzahlen 2024",
+            vintage_label_en="Postcodes 2024",
+            vintage_source="Geoportal Berlin / Postleitzahlen (RBS)",
+        ),
+    )
+    _units(
+        store,
+        summary,
+        "block.parquet",
+        UnitSpec(
+            level="block",
+            id_column="id",
+            name_column="name",
+            valid_from_column="valid_from",
+            vintage="umweltatlas",
+            vintage_label_de="Blöcke (Umweltatlas 2015/2018)",
+            vintage_label_en="Blocks (Umweltatlas 2015/2018)",
+            vintage_source="Geoportal Berlin / Umweltatlas",
+        ),
+    )
+    return summary
 
-    with _step(progress, "Grenzen / boundaries"):
-        start = dt.date(2001, 1, 1)
-        _units(
-            store,
-            summary,
-            "stadt.parquet",
-            UnitSpec(level="stadt", id_column="id", name_column="name", key_column="id", valid_from=start),
-        )
-        _units(
-            store,
-            summary,
-            "bezirk.parquet",
-            UnitSpec(level="bezirk", id_column="id", name_column="name", parent_column="parent_id", valid_from=start),
-        )
-        for level, prefix in (("prognoseraum", 2), ("bezirksregion", 4), ("planungsraum", 6)):
-            for year, (vid, de, en) in _LOR_VINTAGES.items():
-                _units(
-                    store,
-                    summary,
-                    f"{level}_{year}.parquet",
-                    UnitSpec(
-                        level=level,
-                        id_column="id",
-                        name_column="name",
-                        parent_prefix=prefix,
-                        valid_from_column="valid_from",
-                        valid_to_column="valid_to",
-                        vintage=vid,
-                        vintage_label_de=de,
-                        vintage_label_en=en,
-                        vintage_source=_SOURCE_GEO,
-                    ),
-                )
-        _units(
-            store,
-            summary,
-            "ortsteil.parquet",
-            # ALKIS 2024 Ortsteile overhang the older district layer by up to 1.1 % (0106, 0703)
-            UnitSpec(
-                level="ortsteil",
-                id_column="id",
-                name_column="name",
-                parent_by_location=True,
-                cover_tolerance=0.02,
-                valid_from_column="valid_from",
-                vintage="alkis2024",
-                vintage_label_de="ALKIS-Ortsteile 2024",
-                vintage_label_en="ALKIS localities 2024",
-                vintage_source="Geoportal Berlin / ALKIS Ortsteile",
-            ),
-        )
-        _units(
-            store,
-            summary,
-            "plz.parquet",
-            UnitSpec(
-                level="plz",
-                id_column="id",
-                name_column="name",
-                valid_from_column="valid_from",
-                vintage="rbs2024",
-                vintage_label_de="Postleitzahlen 2024",
-                vintage_label_en="Postcodes 2024",
-                vintage_source="Geoportal Berlin / Postleitzahlen (RBS)",
-            ),
-        )
-        _units(
-            store,
-            summary,
-            "block.parquet",
-            UnitSpec(
-                level="block",
-                id_column="id",
-                name_column="name",
-                valid_from_column="valid_from",
-                vintage="umweltatlas",
-                vintage_label_de="Blöcke (Umweltatlas 2015/2018)",
-                vintage_label_en="Blocks (Umweltatlas 2015/2018)",
-                vintage_source="Geoportal Berlin / Umweltatlas",
-            ),
-        )
 
-    with _step(progress, "Indikatoren und Werte / indicators and values"):
-        data = yaml.safe_load((root / "indicators.yaml").read_text(encoding="utf-8"))
-        register_indicators(store, [IndicatorMeta.model_validate(m) for m in data["indicators"]])
-        for level in ("stadt", "bezirk", "prognoseraum", "bezirksregion", "planungsraum"):
-            _values(store, summary, f"lor_population_{level}.parquet", level)
-        _values(store, summary, "ewr_planungsraum.parquet", "planungsraum")
-        _values(store, summary, "blocks_block.parquet", "block", status_column="status", flag_column="flag")
-        _values(store, summary, "population_plz.parquet", "plz")
+def load_berlin_values(store: Store, summary: DemoSummary | None = None) -> DemoSummary:
+    """Indicator definitions and values: LOR population 2015–2023, EWR 2001–2020, blocks, postcodes."""
+    summary = summary or DemoSummary(bundle_version())
+    data = yaml.safe_load((bundle_path() / "indicators.yaml").read_text(encoding="utf-8"))
+    register_indicators(store, [IndicatorMeta.model_validate(m) for m in data["indicators"]])
+    for level in ("stadt", "bezirk", "prognoseraum", "bezirksregion", "planungsraum"):
+        _values(store, summary, f"lor_population_{level}.parquet", level)
+    _values(store, summary, "ewr_planungsraum.parquet", "planungsraum")
+    _values(store, summary, "blocks_block.parquet", "block", status_column="status", flag_column="flag")
+    _values(store, summary, "population_plz.parquet", "plz")
+    return summary
 
-    with _step(progress, "Einrichtungen / facilities"):
-        geo = root / "georesources"
-        kitas = GeoresourceMeta(
-            id="kitas",
-            title_de="Kindertagesstätten",
-            title_en="Day-care centres (Kitas)",
-            source="SenBJF Berlin – Kitas in Berlin (10/2025), CC BY 3.0 DE; Open Data Product",
-            licence="CC BY 3.0 DE",
-            topic="bildung/kita",
+
+def load_berlin_facilities(store: Store, summary: DemoSummary | None = None) -> DemoSummary:
+    """Kitas (CSV with coordinates) and schools, pharmacies, care homes, youth centres (GeoParquet)."""
+    summary = summary or DemoSummary(bundle_version())
+    geo = bundle_path() / "georesources"
+    kitas = GeoresourceMeta(
+        id="kitas",
+        title_de="Kindertagesstätten",
+        title_en="Day-care centres (Kitas)",
+        source="SenBJF Berlin – Kitas in Berlin (10/2025), CC BY 3.0 DE; Open Data Product",
+        licence="CC BY 3.0 DE",
+        topic="bildung/kita",
+    )
+    report = import_georesources(
+        store,
+        geo / "kitas.csv",
+        PointSpec(
+            georesource=kitas,
+            id_column="id",
+            name_column="name",
+            x_column="lon",
+            y_column="lat",
+            crs="EPSG:4326",
+            valid_from=dt.date(2025, 10, 1),
+            numeric_columns=["places"],
+            dialect={"delimiter": ";"},
+        ),
+    )
+    summary.imports.append(f"kitas.csv: {report.counts['written']} Kitas")
+    facilities = {
+        "schulen": ("Schulen", "Schools", "bsn", "name", dt.date(2023, 10, 1), []),
+        "apothekenstandorte": ("Apotheken", "Pharmacies", "gc_id", "aponame", dt.date(2023, 7, 1), []),
+        "pflegeeinrichtungen": (
+            "Pflegeeinrichtungen",
+            "Care homes",
+            "ik_nummer",
+            "einrichtung_name",
+            dt.date(2023, 7, 1),
+            ["platzzahl"],
+        ),
+        "jugendfreizeiteinrichtungen": (
+            "Jugendfreizeiteinrichtungen",
+            "Youth centres",
+            "e_nr",
+            "e_name",
+            dt.date(2022, 12, 1),
+            ["e_platz"],
+        ),
+    }
+    for name, (de, en, id_col, name_col, since, numeric) in facilities.items():
+        meta = GeoresourceMeta(
+            id=name,
+            title_de=de,
+            title_en=en,
+            source=f"Geoportal Berlin / {de}",
+            licence="dl-de/by-2-0",
+            topic="infrastruktur",
         )
         report = import_georesources(
             store,
-            geo / "kitas.csv",
+            geo / f"{name}.parquet",
             PointSpec(
-                georesource=kitas,
-                id_column="id",
-                name_column="name",
-                x_column="lon",
-                y_column="lat",
-                crs="EPSG:4326",
-                valid_from=dt.date(2025, 10, 1),
-                numeric_columns=["places"],
-                dialect={"delimiter": ";"},
+                georesource=meta, id_column=id_col, name_column=name_col, valid_from=since, numeric_columns=numeric
             ),
         )
-        summary.imports.append(f"kitas.csv: {report.counts['written']} Kitas")
-        facilities = {
-            "schulen": ("Schulen", "Schools", "bsn", "name", dt.date(2023, 10, 1), []),
-            "apothekenstandorte": ("Apotheken", "Pharmacies", "gc_id", "aponame", dt.date(2023, 7, 1), []),
-            "pflegeeinrichtungen": (
-                "Pflegeeinrichtungen",
-                "Care homes",
-                "ik_nummer",
-                "einrichtung_name",
-                dt.date(2023, 7, 1),
-                ["platzzahl"],
-            ),
-            "jugendfreizeiteinrichtungen": (
-                "Jugendfreizeiteinrichtungen",
-                "Youth centres",
-                "e_nr",
-                "e_name",
-                dt.date(2022, 12, 1),
-                ["e_platz"],
-            ),
-        }
-        for name, (de, en, id_col, name_col, since, numeric) in facilities.items():
-            meta = GeoresourceMeta(
-                id=name,
-                title_de=de,
-                title_en=en,
-                source=f"Geoportal Berlin / {de}",
-                licence="dl-de/by-2-0",
-                topic="infrastruktur",
-            )
-            report = import_georesources(
-                store,
-                geo / f"{name}.parquet",
-                PointSpec(
-                    georesource=meta, id_column=id_col, name_column=name_col, valid_from=since, numeric_columns=numeric
-                ),
-            )
-            summary.imports.append(f"{name}.parquet: {report.counts['written']} features")
+        summary.imports.append(f"{name}.parquet: {report.counts['written']} features")
+    return summary
 
-    with _step(progress, "Umschlüsselung alte → neue LOR / crosswalks"):
-        weights = {
-            "method": "population",
-            "weights_level": "block",
-            "weights_indicator": "block_residents",
-            "weights_date": dt.date(2018, 12, 31),
-            "within_level": "bezirk",
-        }
+
+def load_berlin_crosswalks(store: Store, summary: DemoSummary | None = None, *, reexpress: bool = True) -> DemoSummary:
+    """Crosswalks LOR 2006 ↔ LOR 2021 (block residents 2018, within districts) and re-expressed population."""
+    summary = summary or DemoSummary(bundle_version())
+    weights = {
+        "method": "population",
+        "weights_level": "block",
+        "weights_indicator": "block_residents",
+        "weights_date": dt.date(2018, 12, 31),
+        "within_level": "bezirk",
+    }
+    for level in ("planungsraum", "bezirksregion", "prognoseraum"):
+        forward = compute_crosswalk(
+            store,
+            CrosswalkSpec(
+                id=f"{level}_2006_2021",
+                from_level=level,
+                from_date=dt.date(2001, 1, 1),
+                from_until=dt.date(2020, 12, 31),
+                to_level=level,
+                to_date=dt.date(2021, 1, 1),
+                description=f"{level}: LOR 2006 → LOR 2021, block residents 2018",
+                **weights,
+            ),
+        )
+        backward = compute_crosswalk(
+            store,
+            CrosswalkSpec(
+                id=f"{level}_2021_2006",
+                from_level=level,
+                from_date=dt.date(2021, 1, 1),
+                to_level=level,
+                to_date=dt.date(2020, 12, 31),
+                description=f"{level}: LOR 2021 → LOR 2006, block residents 2018",
+                **weights,
+            ),
+        )
+        summary.crosswalks[forward.info.id] = forward.diagnostics
+        summary.crosswalks[backward.info.id] = backward.diagnostics
+    if reexpress:
+        counts = [m.id for m in store.list_indicators() if m.topic == "bevoelkerung" and m.kind.value == "count"]
         for level in ("planungsraum", "bezirksregion", "prognoseraum"):
-            forward = compute_crosswalk(
-                store,
-                CrosswalkSpec(
-                    id=f"{level}_2006_2021",
-                    from_level=level,
-                    from_date=dt.date(2001, 1, 1),
-                    from_until=dt.date(2020, 12, 31),
-                    to_level=level,
-                    to_date=dt.date(2021, 1, 1),
-                    description=f"{level}: LOR 2006 → LOR 2021, block residents 2018",
-                    **weights,
-                ),
-            )
-            backward = compute_crosswalk(
-                store,
-                CrosswalkSpec(
-                    id=f"{level}_2021_2006",
-                    from_level=level,
-                    from_date=dt.date(2021, 1, 1),
-                    to_level=level,
-                    to_date=dt.date(2020, 12, 31),
-                    description=f"{level}: LOR 2021 → LOR 2006, block residents 2018",
-                    **weights,
-                ),
-            )
-            summary.crosswalks[forward.info.id] = forward.diagnostics
-            summary.crosswalks[backward.info.id] = backward.diagnostics
-        if reexpress:
-            counts = [m.id for m in store.list_indicators() if m.topic == "bevoelkerung" and m.kind.value == "count"]
-            for level in ("planungsraum", "bezirksregion", "prognoseraum"):
-                result = apply_crosswalk(store, f"{level}_2006_2021", counts, integer=True)
-                summary.reexpressed += len(result)
-    credits = (root / "CREDITS.md").read_text(encoding="utf-8")
-    store.set_meta("credits", credits)
-    store.set_meta("demo_bundle", summary.bundle)
+            result = apply_crosswalk(store, f"{level}_2006_2021", counts, integer=True)
+            summary.reexpressed += len(result)
     return summary

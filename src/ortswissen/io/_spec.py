@@ -104,7 +104,7 @@ class ValueSpec(BaseModel):
         elif self.indicator_column or self.value_column or self.status_column or self.flag_column:
             raise ValueError("indicator/value/status/flag columns only apply to the long layout")
         for target in [*self.columns.values(), *self.indicator_map.values()]:
-            if not ID_PATTERN.match(target):
+            if not ID_PATTERN.fullmatch(target):
                 raise ValueError(f"indicator id {target!r} must match {ID_PATTERN.pattern}")
         return self
 

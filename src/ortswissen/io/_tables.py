@@ -91,10 +91,6 @@ class RawBatch:
         return len(self.rows)
 
 
-class _Restart(Exception):
-    """A bad record was met in threaded mode; read again single-threaded for exact rows."""
-
-
 class TableSource:
     """A tabular file ready to be read batch by batch."""
 
@@ -132,21 +128,28 @@ class CsvSource(TableSource):
     def batches(self, report: ImportReport | None = None) -> Iterator[RawBatch]:
         """Stream the records; bad records go to ``report`` as ``wrong-field-count`` errors."""
         self._emitted = 0
+        self._bad_seen = False
         try:
             yield from self._read(threads=True, report=report, skip=0)
-        except _Restart:
+        except pa.ArrowInvalid as exc:
+            if not self._bad_seen:
+                raise InvalidInput(f"{self.path.name}: the file cannot be parsed as CSV ({exc})") from exc
             # Bad records carry no line numbers in threaded mode: read again single-threaded.
             # Batches already yielded came before the first bad record (a block is yielded only
             # after it parsed cleanly), so their rows were exact; skip them.
-            yield from self._read(threads=False, report=report, skip=self._emitted)
+            try:
+                yield from self._read(threads=False, report=report, skip=self._emitted)
+            except pa.ArrowInvalid as again:
+                raise InvalidInput(f"{self.path.name}: the file cannot be parsed as CSV ({again})") from again
 
     def _read(self, *, threads: bool, report: ImportReport | None, skip: int) -> Iterator[RawBatch]:
         bad: list[tuple[int | None, str, int, int]] = []
 
         def handler(row: Any) -> str:
-            bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
             if threads:
-                raise _Restart
+                self._bad_seen = True
+                return "error"  # stops the threaded pass; batches() restarts single-threaded
+            bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
             return "skip"
 
         names = self._all_columns

@@ -224,6 +224,16 @@ def apply_crosswalk(
     Returns ``indicator_id, unit_id, unit_valid_from, date, value, status``.
     """
     info, weights = store.get_crosswalk(crosswalk_id)
+    sources = units_in_period(store, info.from_level, info.from_date, info.from_until)
+    spans = [
+        (f"{u}{_SEP}{a.isoformat()}", a, END_OF_TIME if b is None or pd.isna(b) else b)
+        for u, a, b in zip(sources["unit_id"], sources["valid_from"], sources["valid_to"], strict=True)
+    ]
+
+    def valid_sources(day: dt.date) -> set[str]:
+        """Source versions that existed on ``day`` (only those can be missing then)."""
+        return {key for key, a, b in spans if a <= day <= b}
+
     if target_indicator is not None and len(indicator_ids) != 1:
         raise DefinitionError("a target indicator id needs exactly one source indicator")
     frames = []
@@ -241,6 +251,7 @@ def apply_crosswalk(
         values = values.assign(unit_id=key)[key.isin(set(wkeys))]
         if values.empty:
             continue
+        expected = {day: valid_sources(day) for day in values["date"].unique()}
         # one re-expression per source set: dates whose versions are all covered by the crosswalk
         out = reexpress(
             values[["unit_id", "date", "value"]],
@@ -252,6 +263,7 @@ def apply_crosswalk(
                 }
             ),
             integer=integer,
+            expected=expected,
         )
         # dates with no source values at all are dropped rather than reported as missing
         present = set(values["date"])

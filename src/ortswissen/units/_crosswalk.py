@@ -98,7 +98,10 @@ def _pieces(
     frame = frame[frame["overlap_area"] > 0]
     if groups is not None:
         tg = target_groups if target_groups is not None else groups
-        same = [groups.get(f) == tg.get(t) for f, t in zip(frame["from_unit"], frame["to_unit"], strict=True)]
+        same = [
+            (g := groups.get(f)) is not None and g == tg.get(t)
+            for f, t in zip(frame["from_unit"], frame["to_unit"], strict=True)
+        ]
         frame = frame[np.asarray(same, dtype=bool)]
     return frame.reset_index(drop=True)
 
@@ -240,6 +243,8 @@ def largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
     shares = np.asarray(shares, dtype=float)
     if shares.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if not np.isfinite(shares).all() or (shares < 0).any() or shares.sum() <= 0:
+        raise InvalidInput("largest_remainder needs finite, non-negative shares with a positive sum")
     raw = total * shares / shares.sum()
     base = np.floor(raw).astype(np.int64)
     rest = int(total - base.sum())
@@ -277,13 +282,16 @@ def reexpress(
     weights: pd.DataFrame,
     *,
     integer: bool = False,
+    expected: Mapping[object, set[str]] | None = None,
 ) -> pd.DataFrame:
     """Re-express a count series on the target units of a crosswalk.
 
     ``values`` has columns ``unit_id``, ``date`` and ``value`` (plus optional ``status``;
     rows whose value is missing count as missing). A target's value is missing on a date if
     any source feeding it is missing there: a total over an incomplete set would understate
-    it silently. With ``integer=True`` each source's whole-number value is split by largest
+    it silently. ``expected`` names, per date, the sources that should have a value then
+    (default: every source on every date); a source that did not exist on a date is not
+    missing there. With ``integer=True`` each source's whole-number value is split by largest
     remainder, so every source total, and hence every grand total, is kept exactly.
     Returns ``unit_id``, ``date``, ``value``, ``status`` (``estimated`` or ``missing``).
     """
@@ -295,8 +303,8 @@ def reexpress(
     vals = values[values["unit_id"].isin(known)].copy()
     vals["value"] = pd.to_numeric(vals["value"], errors="coerce")
     if integer:
-        finite = vals["value"].dropna()
-        if not np.allclose(finite, np.round(finite)):
+        finite = vals["value"].dropna().to_numpy(dtype=float)
+        if not (finite == np.round(finite)).all():  # exact: np.allclose would let 100000.5 through
             raise InvalidInput("integer re-expression needs whole-number values")
     merged = vals.merge(weights[["from_unit", "to_unit", "weight"]], left_on="unit_id", right_on="from_unit")
     raw = merged["value"].to_numpy(dtype=float) * merged["weight"].to_numpy(dtype=float)
@@ -311,7 +319,12 @@ def reexpress(
     # sources with no row at all on a date also make their targets incomplete
     dates = vals["date"].unique()
     present = set(zip(vals["unit_id"], vals["date"], strict=True))
-    absent = [(u, d) for u in sorted(known) for d in dates if (u, d) not in present]
+    absent = [
+        (u, d)
+        for d in dates
+        for u in sorted(known if expected is None else expected.get(d, set()) & known)
+        if (u, d) not in present
+    ]
     if absent:
         hit = pd.DataFrame(absent, columns=["from_unit", "date"]).merge(weights[["from_unit", "to_unit"]])
         flagged = set(zip(hit["to_unit"], hit["date"], strict=True))

@@ -43,7 +43,7 @@ def validate_ags(key: str) -> str:
     ...
     ortswissen.errors.DefinitionError: AGS '1001000' must have 8 digits (leading zeros lost? try '01001000')
     """
-    if not _AGS.match(key):
+    if not _AGS.fullmatch(key):
         hint = f" (leading zeros lost? try {key.zfill(8)!r})" if key.isdigit() and len(key) < 8 else ""
         raise DefinitionError(f"AGS {key!r} must have 8 digits{hint}")
     return key
@@ -51,7 +51,7 @@ def validate_ags(key: str) -> str:
 
 def validate_ars(key: str) -> str:
     """Return ``key`` if it is a 12-digit ARS (Amtlicher Regionalschlüssel)."""
-    if not _ARS.match(key):
+    if not _ARS.fullmatch(key):
         hint = f" (leading zeros lost? try {key.zfill(12)!r})" if key.isdigit() and len(key) < 12 else ""
         raise DefinitionError(f"ARS {key!r} must have 12 digits{hint}")
     return key

@@ -38,7 +38,7 @@ def validate_id(value: str, what: str) -> str:
     >>> validate_id("ew_insgesamt", "indicator")
     'ew_insgesamt'
     """
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):  # fullmatch: "$" would accept "x\n"
         raise DefinitionError(
             f"{what} id {value!r} must match {ID_PATTERN.pattern} "
             "(lower-case letters, digits and underscores, starting with a letter)"

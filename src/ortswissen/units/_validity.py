@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from ortswissen.errors import DefinitionError
 
@@ -87,6 +87,8 @@ def parse_date(value: object, what: str = "date") -> date:
     >>> parse_date("30.06.2021"), parse_date("2021-06-30")
     (datetime.date(2021, 6, 30), datetime.date(2021, 6, 30))
     """
+    if isinstance(value, datetime):  # also pandas Timestamps; a datetime never equals a date
+        return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()

@@ -34,7 +34,7 @@ from ortswissen.errors import (
     UnknownLevel,
     ValidityOverlap,
 )
-from ortswissen.georesources import GeoresourceMeta
+from ortswissen.georesources import GeoresourceMeta, resolve_assignments
 from ortswissen.indicators import IndicatorMeta
 from ortswissen.ports import CrosswalkInfo, ImportRecord, VintageInfo
 from ortswissen.storage.duckdb._connection import connect
@@ -216,10 +216,11 @@ class DuckDBStore:
                     raise StoreError("an inner step failed; the whole transaction was rolled back")
                 self._con.execute("COMMIT")
 
-    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> duckdb.DuckDBPyConnection:
+    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement in a transaction and return its rows (fetched before COMMIT)."""
         with self.transaction():
             try:
-                return self._con.execute(sql, params or [])
+                return self._con.execute(sql, params or []).fetchall()
             except duckdb.ConstraintException as exc:
                 raise Conflict(f"the store refused the change: {exc}") from exc
 
@@ -384,7 +385,7 @@ class DuckDBStore:
             sql += " AND unit_id IN (SELECT unnest(?::VARCHAR[]))"
             params.append(list(unit_ids))
         sql += " ORDER BY unit_id, valid_from"
-        table = self._read().execute(sql, params).fetch_arrow_table()
+        table = self._read().execute(sql, params).to_arrow_table()
         if geometry:
             return geoframe_from_arrow(table, 4326 if wgs84 else self.project_crs())
         frame = _frame(table)
@@ -425,12 +426,12 @@ class DuckDBStore:
 
     def close_unit_versions(self, level_id: str, unit_ids: Sequence[str], end: date) -> int:
         """End the open versions of ``unit_ids`` on ``end``."""
-        row = self._execute(
+        rows = self._execute(
             "UPDATE unit_versions SET valid_to = ? WHERE level_id = ? AND valid_to IS NULL AND valid_from <= ? "
             "AND unit_id IN (SELECT unnest(?::VARCHAR[]))",
             [end, level_id, end, list(unit_ids)],
-        ).fetchone()
-        return int(row[0]) if row else 0
+        )
+        return int(rows[0][0]) if rows else 0
 
     # -- indicators and values ------------------------------------------------------------------------
     def list_indicators(self) -> list[IndicatorMeta]:
@@ -506,7 +507,7 @@ class DuckDBStore:
             sql += " AND v.scenario = ?"
             params.append(scenario)
         sql += " ORDER BY v.indicator_id, v.level_id, v.date, v.unit_id, v.unit_valid_from"
-        return _frame(self._read().execute(sql, params).fetch_arrow_table())
+        return _frame(self._read().execute(sql, params).to_arrow_table())
 
     def value_summary(self) -> pd.DataFrame:
         """First/last date, number of dates and values per indicator and level."""
@@ -517,7 +518,7 @@ class DuckDBStore:
                 "count(DISTINCT date) AS dates, count(*) AS values FROM indicator_values "
                 "GROUP BY ALL ORDER BY indicator_id, level_id"
             )
-            .fetch_arrow_table()
+            .to_arrow_table()
             .to_pandas(date_as_object=True)
         )
 
@@ -556,7 +557,7 @@ class DuckDBStore:
             sql += " AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"
             params += [at, at]
         sql += " ORDER BY feature_id, valid_from"
-        table = self._read().execute(sql, params).fetch_arrow_table()
+        table = self._read().execute(sql, params).to_arrow_table()
         return geoframe_from_arrow(table, 4326 if wgs84 else self.project_crs())
 
     def add_features(self, features: gpd.GeoDataFrame) -> int:
@@ -590,11 +591,11 @@ class DuckDBStore:
 
     def close_features(self, georesource_id: str, end: date) -> int:
         """End all open features of a georesource on ``end``."""
-        row = self._execute(
+        rows = self._execute(
             "UPDATE features SET valid_to = ? WHERE georesource_id = ? AND valid_to IS NULL AND valid_from <= ?",
             [end, georesource_id, end],
-        ).fetchone()
-        return int(row[0]) if row else 0
+        )
+        return int(rows[0][0]) if rows else 0
 
     def delete_features(self, georesource_id: str) -> int:
         """Remove every feature of a georesource."""
@@ -604,52 +605,53 @@ class DuckDBStore:
         return int(row[0]) if row else 0
 
     def assign_features(self, georesource_id: str | None = None) -> int:
-        """Compute which unit version of every level each feature lies in.
+        """Compute which unit version of every level each feature lies in, and on which days.
 
-        A feature is assigned to every unit version it intersects whose validity overlaps its
-        own. A point on a shared boundary goes to one unit only (the smallest id), so counts
-        of points never double.
+        The bare spatial join runs on DuckDB's SPATIAL_JOIN operator (an R-tree); the hits are
+        then resolved into dated assignments by :func:`~ortswissen.georesources.resolve_assignments`.
         """
         where = "WHERE f.georesource_id = ?" if georesource_id else ""
         params = [georesource_id] if georesource_id else []
         with self.transaction():
+            hits = _frame(
+                self._con.execute(
+                    "SELECT f.georesource_id, f.feature_id, f.valid_from AS feature_valid_from, "
+                    "       f.valid_to AS feature_valid_to, u.level_id, u.unit_id, u.valid_from AS unit_valid_from, "
+                    "       u.valid_to AS unit_valid_to, ST_GeometryType(f.geom) = 'POINT' AS is_point "
+                    f"FROM features f JOIN unit_versions u ON ST_Intersects(u.geom, f.geom) {where}",
+                    params,
+                ).to_arrow_table()
+            )
+            assignments = resolve_assignments(hits)
             self._con.execute(
                 f"DELETE FROM feature_units {'WHERE georesource_id = ?' if georesource_id else ''}", params
             )
-            # The bare spatial join runs on DuckDB's SPATIAL_JOIN operator (an R-tree); with the window
-            # function in the same query the planner falls back to a nested loop (40x slower). So: two steps.
-            self._con.execute(
-                "CREATE OR REPLACE TEMP TABLE _ortswissen_hits AS "
-                "SELECT f.georesource_id, f.feature_id, f.valid_from AS fvf, f.valid_to AS fvt, "
-                "       u.level_id, u.unit_id, u.valid_from AS uvf, u.valid_to AS uvt, f.geom AS fgeom "
-                f"FROM features f JOIN unit_versions u ON ST_Intersects(u.geom, f.geom) {where}",
-                params,
-            )
-            row = self._con.execute(
-                "INSERT INTO feature_units "
-                "SELECT georesource_id, feature_id, fvf, level_id, unit_id, uvf FROM ("
-                "  SELECT *, ST_GeometryType(fgeom) = 'POINT' AS is_point, "
-                "         row_number() OVER (PARTITION BY georesource_id, feature_id, fvf, level_id, uvf "
-                "                            ORDER BY unit_id) AS pick "
-                "  FROM _ortswissen_hits "
-                "  WHERE uvf <= coalesce(fvt, DATE '9999-12-31') AND fvf <= coalesce(uvt, DATE '9999-12-31')"
-                ") WHERE NOT is_point OR pick = 1"
-            ).fetchone()
-            self._con.execute("DROP TABLE _ortswissen_hits")
-        return int(row[0]) if row else 0
+            if len(assignments):
+                table = pa.table(
+                    {
+                        **{c: strings_array(assignments[c]) for c in ("georesource_id", "feature_id")},
+                        "feature_valid_from": dates_array(assignments["feature_valid_from"]),
+                        **{c: strings_array(assignments[c]) for c in ("level_id", "unit_id")},
+                        "unit_valid_from": dates_array(assignments["unit_valid_from"]),
+                        "valid_from": dates_array(assignments["valid_from"]),
+                        "valid_to": dates_array(assignments["valid_to"]),
+                    }
+                )
+                self._insert_arrow("INSERT INTO feature_units SELECT * FROM _ortswissen_rows", table)
+        return len(assignments)
 
     def feature_units(self, georesource_id: str, level_id: str) -> pd.DataFrame:
         """Unit assignments of one georesource's features on one level."""
         return (
             self._read()
             .execute(
-                "SELECT feature_id, feature_valid_from, unit_id, unit_valid_from FROM feature_units "
-                "WHERE georesource_id = ? AND level_id = ? ORDER BY feature_id, unit_valid_from",
+                "SELECT feature_id, feature_valid_from, unit_id, unit_valid_from, valid_from, valid_to "
+                "FROM feature_units WHERE georesource_id = ? AND level_id = ? ORDER BY feature_id, valid_from",
                 [georesource_id, level_id],
             )
-            .fetch_arrow_table()
+            .to_arrow_table()
             .to_pandas(date_as_object=True)
-        )
+        ).pipe(_none_for_missing_text)
 
     # -- crosswalks --------------------------------------------------------------------------------------
     def put_crosswalk(self, info: CrosswalkInfo, weights: pd.DataFrame) -> None:
@@ -717,7 +719,7 @@ class DuckDBStore:
                 "FROM crosswalk_weights WHERE crosswalk_id = ? ORDER BY from_unit, from_valid_from, to_unit",
                 [crosswalk_id],
             )
-            .fetch_arrow_table()
+            .to_arrow_table()
         )
         return infos[0], weights
 

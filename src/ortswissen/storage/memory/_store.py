@@ -30,7 +30,7 @@ from ortswissen.errors import (
     UnknownLevel,
     ValidityOverlap,
 )
-from ortswissen.georesources import GeoresourceMeta
+from ortswissen.georesources import ASSIGNMENT_COLUMNS, GeoresourceMeta, resolve_assignments
 from ortswissen.indicators import IndicatorMeta
 from ortswissen.ports import VALUE_BATCH_SCHEMA, CrosswalkInfo, DuplicateKey, ImportRecord, VintageInfo
 from ortswissen.units import END_OF_TIME, UNIT_COLUMNS, Level, Vintage, require_columns
@@ -70,9 +70,7 @@ class MemoryStore:
                 geometry="geometry",
                 crs=chosen,
             ),
-            "feature_units": pd.DataFrame(
-                columns=["georesource_id", "feature_id", "feature_valid_from", "level_id", "unit_id", "unit_valid_from"]
-            ),
+            "feature_units": pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
             "crosswalks": {},
             "imports": [],
         }
@@ -381,7 +379,7 @@ class MemoryStore:
         return int(mask.sum())
 
     def assign_features(self, georesource_id: str | None = None) -> int:
-        """Compute feature → unit assignments (same rules as the DuckDB store)."""
+        """Compute dated feature → unit assignments (same rules as the DuckDB store)."""
         f = self._t["features"]
         if georesource_id:
             f = f[f["georesource_id"] == georesource_id]
@@ -392,40 +390,20 @@ class MemoryStore:
             fi, ui = tree.query(np.asarray(f.geometry.values, dtype=object), predicate="intersects")
             for a, b in zip(fi, ui, strict=True):
                 feat, unit = f.iloc[a], units.iloc[b]
-                fend = END_OF_TIME if pd.isna(feat["valid_to"]) or feat["valid_to"] is None else feat["valid_to"]
-                uend = END_OF_TIME if pd.isna(unit["valid_to"]) or unit["valid_to"] is None else unit["valid_to"]
-                if unit["valid_from"] <= fend and feat["valid_from"] <= uend:
-                    rows.append(
-                        (
-                            feat["georesource_id"],
-                            feat["feature_id"],
-                            feat["valid_from"],
-                            unit["level_id"],
-                            unit["unit_id"],
-                            unit["valid_from"],
-                            feat.geometry.geom_type == "Point",
-                        )
-                    )
-        frame = pd.DataFrame(
-            rows,
-            columns=[
-                "georesource_id",
-                "feature_id",
-                "feature_valid_from",
-                "level_id",
-                "unit_id",
-                "unit_valid_from",
-                "is_point",
-            ],
-        )
-        if len(frame):
-            frame = frame.sort_values("unit_id")
-            first = ~frame.duplicated(
-                ["georesource_id", "feature_id", "feature_valid_from", "level_id", "unit_valid_from"]
-            )
-            frame = frame[~frame["is_point"] | first].drop(columns="is_point")
-        else:
-            frame = frame.drop(columns="is_point")
+                rows.append(
+                    {
+                        "georesource_id": feat["georesource_id"],
+                        "feature_id": feat["feature_id"],
+                        "feature_valid_from": feat["valid_from"],
+                        "feature_valid_to": feat["valid_to"],
+                        "level_id": unit["level_id"],
+                        "unit_id": unit["unit_id"],
+                        "unit_valid_from": unit["valid_from"],
+                        "unit_valid_to": unit["valid_to"],
+                        "is_point": feat.geometry.geom_type == "Point",
+                    }
+                )
+        frame = resolve_assignments(pd.DataFrame(rows))
         with self.transaction():
             fu = self._t["feature_units"]
             fu = fu[fu["georesource_id"] != georesource_id] if georesource_id else fu.iloc[0:0]
@@ -436,11 +414,10 @@ class MemoryStore:
         """Unit assignments of a georesource on a level."""
         fu = self._t["feature_units"]
         sel = fu[(fu["georesource_id"] == georesource_id) & (fu["level_id"] == level_id)]
-        return (
-            sel[["feature_id", "feature_valid_from", "unit_id", "unit_valid_from"]]
-            .sort_values(["feature_id", "unit_valid_from"])
-            .reset_index(drop=True)
-        )
+        cols = ["feature_id", "feature_valid_from", "unit_id", "unit_valid_from", "valid_from", "valid_to"]
+        out = sel[cols].sort_values(["feature_id", "valid_from"]).reset_index(drop=True)
+        out["valid_to"] = out["valid_to"].astype(object).where(out["valid_to"].notna(), None)
+        return out
 
     # -- crosswalks -----------------------------------------------------------------------------------
     def put_crosswalk(self, info: CrosswalkInfo, weights: pd.DataFrame) -> None:

@@ -97,14 +97,17 @@ CREATE TABLE features (
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
 
--- Spatial preparation done once at import: which unit version each feature lies in.
+-- Spatial preparation done once at import: which unit version each feature lies in, on which days.
+-- A point counts in one unit per level on any day (ties on boundaries resolved per time segment).
 CREATE TABLE feature_units (
     georesource_id     VARCHAR NOT NULL,
     feature_id         VARCHAR NOT NULL,
     feature_valid_from DATE NOT NULL,
     level_id           VARCHAR NOT NULL,
     unit_id            VARCHAR NOT NULL,
-    unit_valid_from    DATE NOT NULL
+    unit_valid_from    DATE NOT NULL,
+    valid_from         DATE NOT NULL,
+    valid_to           DATE
 );
 
 CREATE TABLE crosswalks (
