@@ -30,7 +30,75 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["ImportReport", "Issue", "Severity"]
+__all__ = ["ISSUE_CODES", "ImportReport", "Issue", "Severity"]
+
+#: Every problem code an import may report: code → (German, English) explanation.
+ISSUE_CODES: dict[str, tuple[str, str]] = {
+    # reading the file
+    "unreadable": ("Datei nicht lesbar oder leer", "file cannot be read, or is empty"),
+    "encoding": ("Zeichenkodierung passt nicht (z. B. cp1252 statt UTF-8)", "bytes do not fit the encoding"),
+    "delimiter-detected": ("Trennzeichen aus der Kopfzeile erkannt", "delimiter detected from the header"),
+    "mixed-line-endings": ("gemischte Zeilenenden (CRLF/CR/LF) gelesen", "mixed line endings were read"),
+    "wrong-field-count": ("Zeile hat zu viele oder zu wenige Felder", "row has too many or too few fields"),
+    "missing-column": ("erwartete Spalte fehlt", "an expected column is missing"),
+    "column-ignored": ("Spalte wird nicht importiert", "column is not imported"),
+    "no-data": ("keine Datenzeilen", "no data rows"),
+    "blank-row": ("leere Zeile übersprungen", "blank row skipped"),
+    "totals-row": ("Summenzeile ohne Kennung übersprungen", "totals row without an id skipped"),
+    "row-without-id": ("Zeile ohne Kennung übersprungen, keine Summe", "row without an id skipped, not totals"),
+    "strict": ("Warnungen im strengen Modus", "warnings in strict mode"),
+    # ids and units
+    "missing-id": ("Kennung fehlt", "the id is empty"),
+    "invalid-id": ("Kennung passt nicht zum Schlüssel der Ebene", "id does not fit the level's key"),
+    "id-zero-padded": ("verlorene führende Nullen ergänzt", "lost leading zeros restored"),
+    "id-lost-zeros": ("Kennung hat führende Nullen verloren", "id lost its leading zeros"),
+    "duplicate-id": ("Kennung doppelt", "id occurs twice"),
+    "unknown-level": ("unbekannte Raumebene", "unknown level"),
+    "missing-level": ("Raumebene nicht angegeben", "no level given"),
+    "unknown-unit": ("unbekannte Raumeinheit", "unknown unit"),
+    "no-units": ("Ebene hat noch keine Einheiten", "the level has no units yet"),
+    "unit-not-valid-on-date": ("Einheit am Stichtag nicht gültig", "unit not valid on the date"),
+    # dates and validity
+    "missing-date": ("Stichtag bzw. Gültigkeitsbeginn fehlt", "date or validity start missing"),
+    "invalid-date": ("kein gültiges Datum", "not a valid date"),
+    "invalid-period": ("Gültigkeit endet vor ihrem Beginn", "validity ends before it starts"),
+    "validity-overlap": (
+        "Gültigkeit überschneidet sich mit gespeicherter Fassung",
+        "validity overlaps a stored version",
+    ),
+    # numbers and values
+    "not-a-number": ("keine Zahl", "not a number"),
+    "decimal-point-found": ("Dezimalpunkt statt Dezimalkomma", "decimal point where a comma is expected"),
+    "decimal-comma-found": ("Dezimalkomma statt Dezimalpunkt", "decimal comma where a point is expected"),
+    "negative-value": ("negativer Wert bei Anzahl oder Anteil", "negative count or share"),
+    "fractional-count": ("Anzahl ist keine ganze Zahl", "count is not a whole number"),
+    "duplicate-key": ("Wert für denselben Schlüssel mehrfach", "the same value key occurs twice"),
+    "unknown-indicator": ("Indikator nicht definiert", "indicator not defined"),
+    "no-value-columns": ("keine Wertspalten", "no value columns"),
+    "invalid-status": ("unbekannter Status", "unknown status"),
+    "status-conflict": ("Status passt nicht zum Wert", "status does not fit the value"),
+    # geometry and CRS
+    "crs": ("Koordinatenbezugssystem fehlt, falsch oder unplausibel", "CRS missing, wrong or implausible"),
+    "missing-geometry": ("Geometrie fehlt", "geometry missing"),
+    "empty-geometry": ("Geometrie leer", "geometry empty"),
+    "wrong-geometry-type": ("falscher Geometrietyp", "wrong geometry type"),
+    "invalid-geometry": (
+        "ungültige Geometrie (z. B. Selbstüberschneidung)",
+        "invalid geometry (e.g. self-intersection)",
+    ),
+    "repaired-geometry": ("ungültige Geometrie repariert", "invalid geometry repaired"),
+    "missing-coordinate": ("Koordinate fehlt", "coordinate missing"),
+    # hierarchy
+    "missing-parent": ("übergeordnete Einheit fehlt", "parent unit missing"),
+    "unknown-parent": ("übergeordnete Einheit unbekannt", "parent unit unknown"),
+    "no-parent-units": ("übergeordnete Ebene hat keine Einheiten", "the parent level has no units"),
+    "parent-not-valid": ("übergeordnete Einheit nicht über die ganze Gültigkeit gültig", "parent not valid throughout"),
+    "parent-does-not-cover": ("Einheit liegt nicht in ihrer übergeordneten Einheit", "parent does not cover the unit"),
+    "parent-ignored": (
+        "Ebene ist nicht verschachtelt: keine übergeordneten Einheiten",
+        "level not nested: parents ignored",
+    ),
+}
 
 #: Issues kept per code; further ones of the same code are only counted.
 DEFAULT_ISSUES_PER_CODE = 50
