@@ -72,7 +72,7 @@ def test_non_store_files_are_refused(tmp_path: Path) -> None:
 
 def test_spatial_extension_comes_from_the_wheel_without_network(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "s.duckdb"), create=True)
-    con = store._read()  # noqa: SLF001 - inspecting the adapter's connection on purpose
+    con = store._read()
     settings = dict(
         con.execute(
             "SELECT name, value FROM duckdb_settings() WHERE name IN "
