@@ -291,6 +291,30 @@ def test_wrong_decimal_sign_in_a_column_of_plain_numbers() -> None:
     assert parsed.problem.to_pylist() == ["decimal-point-found", None, "decimal-point-found"]
 
 
+LEADING_ZERO_GROUP = [
+    ("0.125", ",", "decimal-point-found"),
+    ("0.500", ",", "decimal-point-found"),
+    ("-0.250", ",", "decimal-point-found"),
+    ("0,125", ".", "decimal-comma-found"),
+    ("-0,750", ".", "decimal-comma-found"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "decimal", "code"),
+    LEADING_ZERO_GROUP,
+    ids=[f"{'de' if d == ',' else 'en'}:{c}" for c, d, _ in LEADING_ZERO_GROUP],
+)
+def test_leading_zero_is_no_thousands_group(cell: str, decimal: str, code: str) -> None:
+    # Nobody writes 125 as "0.125": such a cell is a share written in the other dialect, and
+    # reading it as a thousands group would make it a thousand times too large.
+    thousands = "." if decimal == "," else ","
+    value, status, _, problem = _one(cell, decimal=decimal, thousands=thousands)
+    assert value is None
+    assert status is None
+    assert problem == code
+
+
 def test_docstring_example() -> None:
     parsed = parse_numbers(pa.array(["2.930,5", "-", ".", "", "12p", "1.5"]), decimal=",")
     assert _all(parsed) == {

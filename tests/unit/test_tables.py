@@ -131,11 +131,17 @@ def test_delimiter_detected_and_noted(tmp_path: Path, delimiter: str, header: st
     assert _read_all(source, report) == ([2], {"a": ["1"], "b": ["2"], "c": ["3"]})
 
 
-def test_delimiter_detection_ignores_delimiters_inside_quotes(tmp_path: Path) -> None:
-    # two columns split by ";"; each name contains two commas inside quotes
-    path = _write(tmp_path, '"a, b, c";"d, e, f"\n1;2\n')
+@pytest.mark.parametrize(
+    "header",
+    ['"a, b";"c, d"', '"a, b, c";"d, e, f"', '"Anteil, in %";"Einwohner, gesamt, 31.12."'],
+    ids=["one-comma-each", "two-commas-each", "german-names"],
+)
+def test_delimiter_detection_ignores_delimiters_inside_quotes(tmp_path: Path, header: str) -> None:
+    # two columns split by ";"; the commas stand inside quoted names
+    path = _write(tmp_path, header + "\n1;2\n")
     source = open_table(path, report=_report())
-    assert source.columns == ["a, b, c", "d, e, f"]
+    assert source.details["delimiter"] == ";"
+    assert source.columns == [name.strip('"') for name in header.split(";")]
 
 
 def test_declared_delimiter_is_not_noted(tmp_path: Path) -> None:
@@ -229,11 +235,11 @@ def test_header_only_file_has_no_records(tmp_path: Path) -> None:
 
 
 def test_empty_lines_are_blank_records_with_exact_rows(tmp_path: Path) -> None:
-    lines = ["a;b", "1;x", "", "3;y", "", "", "6;z"]
+    lines = ["a;b", "2;x", "", "4;y", "", "", "7;z"]
     path = _write(tmp_path, "\n".join(lines) + "\n")
     rows, cells = _read_all(open_table(path, CsvDialect(delimiter=";")))
     assert rows == [2, 3, 4, 5, 6, 7]
-    assert cells["a"] == ["1", "", "3", "", "", "6"]
+    assert cells["a"] == ["2", "", "4", "", "", "7"]
     assert cells["b"] == ["x", "", "y", "", "", "z"]
     # the row of each non-blank record is the line where it stands
     for row, a in zip(rows, cells["a"], strict=True):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ortswissen.errors import InvalidInput
@@ -69,9 +70,13 @@ def _cell(value: Any, decimal: str) -> str:
         text = repr(value) if not value.is_integer() else str(int(value)) if abs(value) < 1e15 else repr(value)
         return text.replace(".", ",") if decimal == "," else text
     if isinstance(value, bool):
-        return "wahr" if value and decimal == "," else str(value).lower()
+        if decimal == ",":
+            return "wahr" if value else "falsch"
+        return str(value).lower()
     if isinstance(value, int):
         return str(value)
+    if value is pd.NaT or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if pd.isna(value) if not isinstance(value, list | dict | tuple) else False:
@@ -94,7 +99,8 @@ def write_table(
     if kind == "csv":
         decimal = "," if german else "."
         with path.open("w", encoding="utf-8-sig" if german else "utf-8", newline="") as fh:
-            writer = csv.writer(fh, delimiter=";" if german else ",", lineterminator="\n")
+            # CRLF rows (RFC 4180): the writer then quotes any value holding a CR or an LF
+            writer = csv.writer(fh, delimiter=";" if german else ",", lineterminator="\r\n")
             writer.writerow([str(c) for c in frame.columns])
             for row in frame.itertuples(index=False, name=None):
                 writer.writerow([_cell(v, decimal) for v in row])

@@ -73,15 +73,16 @@ _SPACES = "[ \u00a0\u202f]"
 def _patterns(decimal: str, thousands: str | None) -> tuple[str, str]:
     """Regex of a valid number, and of one written with the other decimal sign."""
     d = "," if decimal == "," else r"\."
-    groups = [rf"\d{{1,3}}(?:{_SPACES}\d{{3}})+"]
+    # a thousands group never starts with 0: "0.125" is a share in the other dialect, not 125
+    groups = [rf"[1-9]\d{{0,2}}(?:{_SPACES}\d{{3}})+"]
     if thousands:
         t = r"\." if thousands == "." else re_escape(thousands)
-        groups.append(rf"\d{{1,3}}(?:{t}\d{{3}})+")
+        groups.append(rf"[1-9]\d{{0,2}}(?:{t}\d{{3}})+")
     integer = "(?:" + "|".join([*groups, r"\d+"]) + ")"
     exponent = r"(?:[eE][+-]?\d+)?" if decimal == "." else ""
     valid = rf"^[+-]?(?:{integer}(?:{d}\d+)?|{d}\d+){exponent}$"
     other = r"\." if decimal == "," else ","
-    wrong = rf"^[+-]?\d*{other}\d+$"
+    wrong = rf"^[+-]?(?:\d*{other}\d+|0{other}\d{{3}})$"
     return valid, wrong
 
 

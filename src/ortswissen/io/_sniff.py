@@ -138,15 +138,17 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
                 for b in _CP1252_UNDEFINED:
                     pos = chunk.find(bytes([b]))
                     if pos >= 0 and (undefined_cp1252 is None or offset + pos < undefined_cp1252[0]):
-                        undefined_cp1252 = (offset + pos, lines_before + chunk[:pos].count(b"\n") + 1)
+                        undefined_cp1252 = (offset + pos, lines_before + _breaks(chunk[:pos], prev_last) + 1)
             if utf8_ok:
+                carried = len(utf8.getstate()[0])  # bytes of a character begun in the previous block
                 try:
                     utf8.decode(chunk, final=False)
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
-                    bad = exc.start
-                    utf8_error = (offset + bad, lines_before + chunk[: max(bad, 0)].count(b"\n") + 1)
-            lines_before += lf_here
+                    # the bad byte may be one carried over from the previous block (no line breaks there)
+                    in_chunk = max(exc.start - carried, 0)
+                    utf8_error = (offset - carried + exc.start, lines_before + _breaks(chunk[:in_chunk], prev_last) + 1)
+            lines_before += _breaks(chunk, prev_last)
             offset += len(chunk)
             prev_last = chunk[-1:]
     if utf8_ok:
@@ -170,7 +172,7 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
         if not utf8_ok:
             assert utf8_error is not None
             byte, line = utf8_error
-            snippet = _line_text(path, line, "cp1252")
+            snippet = _line_at(path, byte, "cp1252")
             hint = (
                 f"; the line reads as cp1252: {snippet!r} — declare the encoding cp1252 (Excel 'CSV' export)"
                 if snippet is not None
@@ -201,14 +203,25 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
     return FileFacts(path, size, declared, bom, endings, digest.hexdigest())
 
 
-def _line_text(path: Path, line: int, encoding: str, limit: int = 80) -> str | None:
-    """The text of 1-based ``line`` decoded with ``encoding`` (``None`` if that fails)."""
+def _breaks(data: bytes, before: bytes) -> int:
+    """Line breaks (LF, CRLF or a bare CR) in ``data``; ``before`` is the byte preceding it."""
+    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    if before == b"\r" and data[:1] == b"\n":
+        n -= 1  # the LF completes a CRLF whose CR was counted already
+    return n
+
+
+def _line_at(path: Path, offset: int, encoding: str, limit: int = 80) -> str | None:
+    """The text of the line holding byte ``offset``, decoded with ``encoding`` (``None`` if that fails)."""
+    start = max(0, offset - 4096)
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if number == line:
-                try:
-                    text = raw.decode(encoding).rstrip("\r\n")
-                except UnicodeDecodeError:
-                    return None
-                return text[:limit]
-    return None
+        fh.seek(start)
+        window = fh.read(8192)
+    pos = offset - start
+    head = max(window.rfind(b"\n", 0, pos), window.rfind(b"\r", 0, pos)) + 1
+    ends = [i for i in (window.find(b"\n", pos), window.find(b"\r", pos)) if i >= 0]
+    raw = window[head : min(ends) if ends else len(window)]
+    try:
+        return raw.decode(encoding)[:limit]
+    except UnicodeDecodeError:
+        return None

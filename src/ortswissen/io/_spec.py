@@ -121,6 +121,8 @@ class ValueSpec(BaseModel):
                 data[key] = {**(data[key] or {}), **value} if key == "indicator_map" else dict(value)
             else:
                 data[key] = value
+        if dialect.get("thousands") == dialect.get("decimal") and "thousands" not in changes:
+            dialect["thousands"] = None  # "--decimal ." on a German profile: no grouping assumed
         data["dialect"] = dialect
         try:
             return ValueSpec.model_validate(data)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -180,37 +181,40 @@ class CsvSource(TableSource):
         )
         emitted = 0  # records yielded so far
         reported = 0
-        for record_batch in reader:
-            n = record_batch.num_rows
-            # file row of record i = header rows + i + 1 + bad lines skipped before it
-            base = np.arange(emitted, emitted + n, dtype=np.int64) + self.dialect.header_row + 1
-            if bad:
-                skipped = np.sort(np.array([b[0] for b in bad if b[0] is not None], dtype=np.int64))
-                rows = base.copy()
-                for line in skipped:  # few bad lines: shift the records at or after each
-                    rows[rows >= line] += 1
-                base = rows
-            while reported < len(bad) and report is not None:
-                number, text, expected, actual = bad[reported]
-                report.error(
-                    "wrong-field-count",
-                    f"expected {expected} fields, found {actual}"
-                    + (" (wrong delimiter or an unquoted delimiter in a value?)" if actual > expected else ""),
-                    row=number,
-                    value=text,
-                )
-                reported += 1
-            emitted += n
-            text = {name: record_batch.column(name) for name in record_batch.schema.names}
-            batch = RawBatch(pa.array(base, type=pa.int64()), text)
-            if skip >= n:
-                skip -= n
-                continue
-            if skip:
-                batch = RawBatch(batch.rows.slice(skip), {k: v.slice(skip) for k, v in text.items()})
-                skip = 0
-            self._emitted += batch.num_rows
-            yield batch
+        try:
+            for record_batch in reader:
+                n = record_batch.num_rows
+                # file row of record i = header rows + i + 1 + bad lines skipped before it
+                base = np.arange(emitted, emitted + n, dtype=np.int64) + self.dialect.header_row + 1
+                if bad:
+                    skipped = np.sort(np.array([b[0] for b in bad if b[0] is not None], dtype=np.int64))
+                    rows = base.copy()
+                    for line in skipped:  # few bad lines: shift the records at or after each
+                        rows[rows >= line] += 1
+                    base = rows
+                while reported < len(bad) and report is not None:
+                    number, text, expected, actual = bad[reported]
+                    report.error(
+                        "wrong-field-count",
+                        f"expected {expected} fields, found {actual}"
+                        + (" (wrong delimiter or an unquoted delimiter in a value?)" if actual > expected else ""),
+                        row=number,
+                        value=text,
+                    )
+                    reported += 1
+                emitted += n
+                text = {name: record_batch.column(name) for name in record_batch.schema.names}
+                batch = RawBatch(pa.array(base, type=pa.int64()), text)
+                if skip >= n:
+                    skip -= n
+                    continue
+                if skip:
+                    batch = RawBatch(batch.rows.slice(skip), {k: v.slice(skip) for k, v in text.items()})
+                    skip = 0
+                self._emitted += batch.num_rows
+                yield batch
+        finally:
+            reader.close()  # stop read-ahead threads of a reader left mid-stream
         while report is not None and reported < len(bad):
             number, text, expected, actual = bad[reported]
             report.error("wrong-field-count", f"expected {expected} fields, found {actual}", row=number, value=text)
@@ -223,9 +227,16 @@ def _split_header(line: str, delimiter: str, quote: str) -> list[str]:
 
 
 def _detect_delimiter(line: str) -> str | None:
-    counts = {d: len(_split_header(line, d, '"')) for d in DELIMITERS}
+    """The candidate delimiter occurring most often outside quoted names (``None`` if none occurs)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
     best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 1 else None
+    return best if counts[best] > 0 else None
 
 
 def _open_csv(path: Path, dialect: CsvDialect, report: ImportReport | None) -> CsvSource:
@@ -345,7 +356,7 @@ def _open_xlsx(path: Path, sheet: str | None, header_row: int) -> XlsxSource:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
