@@ -121,16 +121,26 @@ class DuplicateKey:
 
 @runtime_checkable
 class ValueWriter(Protocol):
-    """Streams value batches of one import into the store (inside a transaction)."""
+    """Stages the value batches of one import, then makes them visible in one transaction.
+
+    ``add`` and ``duplicates`` run *outside* any transaction: staged values are invisible
+    and memory stays bounded however large the file. ``finish`` runs inside the transaction
+    that also records the import (:meth:`Store.record_import`): older values with the same
+    keys are replaced and the new ones appear, all at once. ``discard`` drops the staged
+    values of an import that did not finish (call it in a ``finally``).
+    """
 
     def add(self, batch: pa.Table) -> None:
-        """Add a batch with :data:`VALUE_BATCH_SCHEMA`."""
+        """Stage a batch with :data:`VALUE_BATCH_SCHEMA`."""
 
     def duplicates(self, limit: int = 50) -> tuple[int, list[DuplicateKey]]:
         """Keys that occur more than once in this import: total count and the first ``limit``."""
 
     def finish(self) -> tuple[int, int]:
-        """Replace older values with the same keys; returns (written, replaced)."""
+        """Inside a transaction: replace older values with the same keys; returns (written, replaced)."""
+
+    def discard(self) -> None:
+        """Drop the staged values unless the import was recorded."""
 
 
 @runtime_checkable
@@ -207,7 +217,7 @@ class Store(Protocol):
         """Create or update an indicator's metadata."""
 
     def value_writer(self, import_id: str) -> ValueWriter:
-        """A writer for the values of one import (use inside :meth:`transaction`)."""
+        """A writer for the values of one import (see :class:`ValueWriter` for the protocol)."""
 
     def read_values(
         self,

@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from ortswissen.cli.main import cli
+from ortswissen.storage.duckdb._migrations import available_migrations
 from ortswissen.testing import SyntheticMunicipality
 
 
@@ -256,7 +257,7 @@ def test_a_whole_workflow(
     assert weights.read_text(encoding="utf-8-sig").startswith("from_unit;from_valid_from;to_unit")
     assert "re-expressed" in run(runner, "crosswalk", "apply", "q_alt_neu", "--indicator", "residents", "--integer")
     info = json.loads(run(runner, "db", "info", "--json"))
-    assert info["counts"]["crosswalks"] == 1 and info["schema_version"] == 1
+    assert info["counts"]["crosswalks"] == 1 and info["schema_version"] == available_migrations()[-1].version
     backup = tmp_path / "backup.duckdb"
     run(runner, "db", "backup", backup)
     assert backup.stat().st_size > 0

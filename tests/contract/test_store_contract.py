@@ -185,13 +185,22 @@ def test_indicators_round_trip(q_store: Store) -> None:
 
 
 def _write(store: Store, import_id: str, rows: list[tuple[str, str, D, D, float | None, str]]) -> tuple[int, int]:
-    with store.transaction():
-        writer = store.value_writer(import_id)
-        assert isinstance(writer, ValueWriter)
+    """Stage, check, then finish and record in one transaction (the ValueWriter protocol)."""
+    writer = store.value_writer(import_id)
+    assert isinstance(writer, ValueWriter)
+    try:
         writer.add(_batch(rows))
         total, dups = writer.duplicates()
         assert total == 0, dups
-        return writer.finish()
+        with store.transaction():
+            result = writer.finish()
+            store.record_import(ImportRecord(import_id, "values", "t.csv", "", NOW, NOW, len(rows), *result))
+        return result
+    finally:
+        writer.discard()
+
+
+NOW = dt.datetime(2026, 11, 22, 12, 0)
 
 
 def test_value_writer_replaces_same_keys(q_store: Store) -> None:
@@ -214,30 +223,59 @@ def test_value_writer_replaces_same_keys(q_store: Store) -> None:
 
 def test_value_writer_reports_duplicates_with_rows(q_store: Store) -> None:
     y20 = D(2020, 12, 31)
-    with q_store.transaction():
-        writer = q_store.value_writer("dup")
+    writer = q_store.value_writer("dup")
+    try:
         writer.add(_batch([("pop", "a", D(2015, 1, 1), y20, 1.0, "ok"), ("pop", "b", D(2015, 1, 1), y20, 2.0, "ok")]))
         writer.add(_batch([("pop", "a", D(2015, 1, 1), y20, 3.0, "ok")], start_row=9))
         total, dups = writer.duplicates()
         assert total == 1
         assert (dups[0].unit_id, dups[0].rows) == ("a", (2, 9))
+    finally:
+        writer.discard()
+    assert q_store.read_values(all_versions=True).empty
 
 
-def test_writes_outside_a_transaction_are_refused(q_store: Store) -> None:
+def test_staging_is_outside_and_finishing_inside_a_transaction(q_store: Store) -> None:
     writer = q_store.value_writer("x")
-    with pytest.raises(StoreError):
+    try:
+        with pytest.raises(StoreError), q_store.transaction():
+            writer.add(_batch([("pop", "a", D(2015, 1, 1), D(2020, 12, 31), 1.0, "ok")]))
         writer.add(_batch([("pop", "a", D(2015, 1, 1), D(2020, 12, 31), 1.0, "ok")]))
+        assert q_store.read_values(all_versions=True).empty  # staged values are invisible
+        with pytest.raises(StoreError):
+            writer.finish()
+    finally:
+        writer.discard()
+
+
+def test_values_appear_only_with_their_import_record(q_store: Store) -> None:
+    writer = q_store.value_writer("late")
+    try:
+        writer.add(_batch([("pop", "a", D(2015, 1, 1), D(2020, 12, 31), 1.0, "ok")]))
+        with q_store.transaction():
+            writer.finish()
+            assert q_store.read_values(all_versions=True).empty  # not yet recorded
+            q_store.record_import(ImportRecord("late", "values", "t.csv", "", NOW, NOW, 1, 1, 0))
+            assert len(q_store.read_values(all_versions=True)) == 1
+    finally:
+        writer.discard()
+    assert len(q_store.read_values(all_versions=True)) == 1
 
 
 def test_failed_transaction_leaves_nothing(q_store: Store) -> None:
     before = len(q_store.read_values(all_versions=True))
-    with pytest.raises(RuntimeError), q_store.transaction():
-        writer = q_store.value_writer("boom")
+    writer = q_store.value_writer("boom")
+    try:
         writer.add(_batch([("pop", "a", D(2015, 1, 1), D(2020, 12, 31), 1.0, "ok")]))
-        writer.finish()
-        q_store.put_indicator(IndicatorMeta(id="ghost", title_de="G", title_en="G"))
-        raise RuntimeError("simulated failure")
+        with pytest.raises(RuntimeError), q_store.transaction():
+            writer.finish()
+            q_store.record_import(ImportRecord("boom", "values", "t.csv", "", NOW, NOW, 1, 1, 0))
+            q_store.put_indicator(IndicatorMeta(id="ghost", title_de="G", title_en="G"))
+            raise RuntimeError("simulated failure")
+    finally:
+        writer.discard()
     assert len(q_store.read_values(all_versions=True)) == before
+    assert q_store.list_imports() == []
     with pytest.raises(UnknownIndicator):
         q_store.get_indicator("ghost")
 
@@ -352,7 +390,7 @@ def test_crosswalks_round_trip(q_store: Store) -> None:
 
 
 def test_imports_and_meta(store: Store) -> None:
-    now = dt.datetime(2026, 11, 22, 10, 0)
+    now = NOW
     store.record_import(ImportRecord("i1", "values", "a.csv", "ab", now, now, 10, 9, 1, {"x": 1}, {"y": 2}))
     store.record_import(ImportRecord("i2", "units", "b.shp", "cd", now, now + dt.timedelta(1), 5, 5))
     assert [r.id for r in store.list_imports()] == ["i2", "i1"]

@@ -94,3 +94,67 @@ def test_store_registry(tmp_path: Path) -> None:
     duck.close()
     with pytest.raises(ConfigurationError, match="unknown store scheme"):
         open_store("nosuch://x")
+
+
+def test_values_staged_by_a_crashed_import_stay_invisible_and_are_purged(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import geopandas as gpd
+    import pyarrow as pa
+    import shapely
+
+    from ortswissen.ports import VALUE_BATCH_SCHEMA
+    from ortswissen.units import UNIT_COLUMNS
+
+    path = str(tmp_path / "s.duckdb")
+    store = open_store(path, create=True)
+    store.put_level(Level("q", "Q", "Q"))
+    store.add_unit_versions(
+        gpd.GeoDataFrame(
+            {
+                "level_id": "q",
+                "unit_id": ["a"],
+                "valid_from": [dt.date(2000, 1, 1)],
+                "valid_to": [None],
+                "vintage_id": None,
+                "name": "A",
+                "official_key": None,
+                "parent_id": None,
+                "attributes": [{}],
+            },
+            geometry=[shapely.box(500_000, 5_600_000, 500_100, 5_600_100)],
+            crs="EPSG:25832",
+        )[UNIT_COLUMNS]
+    )
+    writer = store.value_writer("crashed")
+    batch = pa.table(
+        [
+            pa.array(["pop"]),
+            pa.array(["q"]),
+            pa.array(["a"]),
+            pa.array([dt.date(2000, 1, 1)]),
+            pa.array([dt.date(2020, 12, 31)]),
+            pa.array(["observed"]),
+            pa.array([1.0]),
+            pa.array(["ok"]),
+            pa.array([None], pa.string()),
+            pa.array([2]),
+        ],
+        schema=VALUE_BATCH_SCHEMA,
+    )
+    writer.add(batch)
+    writer.duplicates()  # flushes: the rows are now committed to the table, still invisible
+    writer.close()
+    store.close()  # the process "dies" before finish() and discard()
+    raw = duckdb.connect(path)
+    assert raw.execute("SELECT count(*) FROM indicator_values_all").fetchone() == (1,)
+    assert raw.execute("SELECT count(*) FROM indicator_values").fetchone() == (0,)
+    raw.close()
+    reader = open_store(path, read_only=True)
+    assert reader.read_values(all_versions=True).empty
+    reader.close()
+    open_store(path).close()  # a writable open purges the leftovers
+    raw = duckdb.connect(path)
+    assert raw.execute("SELECT count(*) FROM indicator_values_all").fetchone() == (0,)
+    assert raw.execute("SELECT count(*) FROM pending_imports").fetchone() == (0,)
+    raw.close()

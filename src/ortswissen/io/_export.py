@@ -11,7 +11,7 @@ Examples
 >>> import pandas as pd, tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
 >>> write_table(pd.DataFrame({"id": ["01"], "wert": [2930.5], "name": ["=SUMME(A1)"]}), path)
->>> open(path, encoding="utf-8-sig").read().splitlines()
+>>> Path(path).read_text(encoding="utf-8-sig").splitlines()
 ['id;wert;name', "01;2930,5;'=SUMME(A1)"]
 """
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -104,7 +103,10 @@ class ParsedNumbers:
 def _plain_column(text: pa.Array, decimal: str) -> ParsedNumbers | None:
     """Fast path: every cell is a plain number without signs, groups or flags."""
     plain = r"^[+-]?\d+(?:,\d+)?$" if decimal == "," else r"^[+-]?\d+(?:\.\d+)?$"
-    if text.null_count or not pc.all(pc.match_substring_regex(text, plain)).as_py():
+    other = "." if decimal == "," else ","
+    if text.null_count or pc.any(pc.match_substring(text, other)).as_py():  # cheap: grouped numbers or signs
+        return None
+    if not pc.all(pc.match_substring_regex(text, plain)).as_py():
         return None
     normal = pc.replace_substring(text, ",", ".") if decimal == "," else text
     n = len(text)
@@ -126,7 +128,9 @@ def parse_numbers(
     """Parse a column of text cells (and, optionally, cells that already are numbers).
 
     ``numbers`` holds the float of cells that a typed format (XLSX, Parquet) stored as
-    numbers; where it is not null it wins over the text.
+    numbers; where it is not null it wins over the text. Every step is an Arrow kernel;
+    the rarer ones (parentheses, suffixes, the wrong-dialect diagnosis) run only when some
+    cell needs them.
     """
     text = pc.utf8_trim_whitespace(cells.cast(pa.string()))
     n = len(text)
@@ -134,83 +138,78 @@ def parse_numbers(
         fast = _plain_column(text, decimal)
         if fast is not None:
             return fast
+    null_str = pa.scalar(None, pa.string())
     empty = pc.fill_null(pc.equal(text, ""), True)
 
-    # signs
-    sign_keys = pa.array(list(SIGNS))
-    is_sign = pc.fill_null(pc.is_in(text, value_set=sign_keys), False)
-    sign_idx = pc.index_in(text, value_set=sign_keys)
+    # signs of official statistics
+    sign_idx = pc.index_in(text, value_set=_SIGN_KEYS)
+    is_sign = pc.is_valid(sign_idx)
+    any_sign = pc.any(is_sign).as_py()
 
-    # parentheses and suffix flags around a number
-    paren = pc.fill_null(pc.match_substring_regex(text, r"^\(.*\)$"), False)
-    core = pc.if_else(paren, pc.utf8_slice_codeunits(text, 1, -1), text)
-    suffix_re = r"^(?P<num>.*\d)\s*(?P<suf>[prs])$"
-    has_suffix = pc.fill_null(pc.match_substring_regex(core, suffix_re), False)
-    extracted = pc.extract_regex(pc.if_else(has_suffix, core, pa.scalar(None, pa.string())), suffix_re)
-    core = pc.if_else(has_suffix, pc.struct_field(extracted, "num"), core)
-    suffix = pc.if_else(has_suffix, pc.struct_field(extracted, "suf"), pa.scalar(None, pa.string()))
-    core = pc.utf8_trim_whitespace(core)
+    # decorations: "(12)" and the suffixes p, r, s
+    core, flag, estimated = text, pa.nulls(n, pa.string()), None
+    paren = None
+    decorated = pc.any(pc.match_substring(text, "(")).as_py() or any(
+        pc.any(pc.ends_with(text, letter)).as_py() for letter in "prs"
+    )
+    if decorated:
+        paren = pc.fill_null(pc.match_substring_regex(text, r"^\(.*\)$"), False)
+        core = pc.if_else(paren, pc.utf8_slice_codeunits(text, 1, -1), text)
+        suffix_re = r"^(?P<num>.*\d)\s*(?P<suf>[prs])$"
+        has_suffix = pc.fill_null(pc.match_substring_regex(core, suffix_re), False)
+        extracted = pc.extract_regex(pc.if_else(has_suffix, core, null_str), suffix_re)
+        core = pc.utf8_trim_whitespace(pc.if_else(has_suffix, pc.struct_field(extracted, "num"), core))
+        suffix = pc.if_else(has_suffix, pc.struct_field(extracted, "suf"), null_str)
+        flag = pc.if_else(paren, pa.scalar("()"), suffix)
+        estimated = pc.fill_null(pc.equal(suffix, "s"), False)
 
     valid_re, wrong_re = _patterns(decimal, thousands)
-    valid = pc.fill_null(pc.match_substring_regex(core, valid_re), False)
-    wrong_sign = pc.fill_null(pc.match_substring_regex(core, wrong_re), False)
+    valid = pc.and_(pc.fill_null(pc.match_substring_regex(core, valid_re), False), pc.invert(is_sign))
+    valid = pc.and_(valid, pc.invert(empty))
 
-    # normalise valid numbers: drop group separators, decimal comma → point
-    cleaned = pc.replace_substring_regex(core, _SPACES, "")
+    cleaned = core
+    spaced = pc.any(pc.match_substring(core, " ")).as_py() or not pc.all(pc.string_is_ascii(core)).as_py()
+    if spaced:
+        cleaned = pc.replace_substring_regex(cleaned, _SPACES, "")
     if thousands:
         cleaned = pc.replace_substring(cleaned, thousands, "")
     if decimal == ",":
         cleaned = pc.replace_substring(cleaned, ",", ".")
-    cleaned = pc.if_else(valid, cleaned, pa.scalar(None, pa.string()))
-    parsed = pc.cast(cleaned, pa.float64(), safe=False)
+    values = pc.cast(pc.if_else(valid, cleaned, null_str), pa.float64())
 
-    sign_status = np.array([SIGNS[k][0] for k in SIGNS], dtype=object)
-    sign_value = np.array([np.nan if SIGNS[k][1] is None else SIGNS[k][1] for k in SIGNS])
-    sign_flag = np.array([SIGNS[k][2] for k in SIGNS], dtype=object)
-    idx = np.asarray(pc.fill_null(sign_idx, 0).to_numpy(zero_copy_only=False))
+    status = pc.if_else(valid, pa.scalar("ok"), null_str)
+    if estimated is not None:
+        status = pc.if_else(pc.and_(valid, estimated), pa.scalar("estimated"), status)
+    flag = pc.if_else(valid, flag, null_str)
+    if any_sign:
+        idx = pc.fill_null(sign_idx, 0)
+        status = pc.if_else(is_sign, _SIGN_STATUS.take(idx), status)
+        values = pc.if_else(is_sign, _SIGN_VALUE.take(idx), values)
+        flag = pc.if_else(is_sign, _SIGN_FLAG.take(idx), flag)
+    status = pc.if_else(empty, pa.scalar("missing"), status)
 
-    is_sign_np = np.asarray(is_sign.to_numpy(zero_copy_only=False), dtype=bool)
-    empty_np = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
-    valid_np = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool) & ~is_sign_np & ~empty_np
-    wrong_np = np.asarray(wrong_sign.to_numpy(zero_copy_only=False), dtype=bool)
-    paren_np = np.asarray(paren.to_numpy(zero_copy_only=False), dtype=bool)
-    suffix_np = np.asarray(suffix.to_numpy(zero_copy_only=False), dtype=object)
-    parsed_np = np.asarray(parsed.to_numpy(zero_copy_only=False), dtype=float)
-
-    values = np.full(n, np.nan)
-    status = np.full(n, None, dtype=object)
-    flag = np.full(n, None, dtype=object)
-    problem = np.full(n, None, dtype=object)
-
-    values[valid_np] = parsed_np[valid_np]
-    status[valid_np] = "ok"
-    flag[valid_np & paren_np] = "()"
-    suffixed = valid_np & pc.fill_null(pc.is_valid(suffix), False).to_numpy(zero_copy_only=False)
-    flag[suffixed] = suffix_np[suffixed]
-    status[suffixed & (suffix_np == "s")] = "estimated"
-
-    values[is_sign_np] = sign_value[idx[is_sign_np]]
-    status[is_sign_np] = sign_status[idx[is_sign_np]]
-    flag[is_sign_np] = sign_flag[idx[is_sign_np]]
-
-    status[empty_np] = "missing"
-
-    invalid = ~(valid_np | is_sign_np | empty_np)
-    problem[invalid] = "not-a-number"
-    wrong_code = "decimal-point-found" if decimal == "," else "decimal-comma-found"
-    problem[invalid & wrong_np] = wrong_code
+    invalid = pc.invert(pc.or_(pc.or_(valid, is_sign), empty))
+    problem = pa.nulls(n, pa.string())
+    if pc.any(invalid).as_py():
+        wrong = pc.fill_null(pc.match_substring_regex(core, wrong_re), False)
+        wrong_code = "decimal-point-found" if decimal == "," else "decimal-comma-found"
+        problem = pc.if_else(invalid, pc.if_else(wrong, pa.scalar(wrong_code), pa.scalar("not-a-number")), null_str)
 
     if numbers is not None:
-        num_np = np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=float)
-        typed = ~np.isnan(num_np)
-        values[typed] = num_np[typed]
-        status[typed] = "ok"
-        flag[typed] = None
-        problem[typed] = None
+        typed = pc.is_valid(numbers)
+        values = pc.if_else(typed, numbers.cast(pa.float64()), values)
+        status = pc.if_else(typed, pa.scalar("ok"), status)
+        flag = pc.if_else(typed, null_str, flag)
+        problem = pc.if_else(typed, null_str, problem)
 
-    return ParsedNumbers(
-        values=pa.array(values, type=pa.float64(), from_pandas=True),
-        status=pa.array(status, type=pa.string()),
-        flag=pa.array(flag, type=pa.string()),
-        problem=pa.array(problem, type=pa.string()),
-    )
+    return ParsedNumbers(values=_plain(values), status=_plain(status), flag=_plain(flag), problem=_plain(problem))
+
+
+def _plain(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+_SIGN_KEYS = pa.array(list(SIGNS))
+_SIGN_STATUS = pa.array([SIGNS[k][0] for k in SIGNS])
+_SIGN_VALUE = pa.array([SIGNS[k][1] for k in SIGNS], type=pa.float64())
+_SIGN_FLAG = pa.array([SIGNS[k][2] for k in SIGNS])

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "x.csv")
->>> _ = open(path, "wb").write("a;b\r\nStraße;1\r2;3\n".encode("utf-8"))
+>>> _ = Path(path).write_bytes("a;b\r\nStraße;1\r2;3\n".encode("utf-8"))
 >>> facts = sniff(path)
 >>> facts.encoding, facts.line_endings
 ('utf-8', {'crlf': 1, 'cr': 1, 'lf': 1})
@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,13 +109,13 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
     nul_at: int | None = None
     digest = hashlib.sha256()
 
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, ThreadPoolExecutor(max_workers=1) as hasher:
         first = True
         while True:
             chunk = fh.read(_CHUNK)
             if not chunk:
                 break
-            digest.update(chunk)
+            hashing = hasher.submit(digest.update, chunk)  # hashlib releases the GIL: hash beside the checks
             if first:
                 first = False
                 if chunk.startswith(codecs.BOM_UTF8):
@@ -126,10 +127,12 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
             if only_space and chunk.strip():
                 only_space = False
             # line endings; a CRLF split across two chunks is counted through prev_last
-            crlf += chunk.count(b"\r\n") + (1 if prev_last == b"\r" and chunk[:1] == b"\n" else 0)
-            cr += chunk.count(b"\r")
-            lf_here = chunk.count(b"\n")
-            lf += lf_here
+            n_lf = chunk.count(b"\n")
+            n_crlf, n_cr = (chunk.count(b"\r\n"), chunk.count(b"\r")) if b"\r" in chunk else (0, 0)
+            split_crlf = prev_last == b"\r" and chunk[:1] == b"\n"
+            crlf += n_crlf + split_crlf
+            cr += n_cr
+            lf += n_lf
             if not chunk.isascii():
                 non_ascii = True
                 if not c1_bytes and _C1.search(chunk):
@@ -148,7 +151,8 @@ def sniff(path: str | Path, encoding: str = "auto") -> FileFacts:
                     # the bad byte may be one carried over from the previous block (no line breaks there)
                     in_chunk = max(exc.start - carried, 0)
                     utf8_error = (offset - carried + exc.start, lines_before + _breaks(chunk[:in_chunk], prev_last) + 1)
-            lines_before += _breaks(chunk, prev_last)
+            lines_before += n_lf + n_cr - n_crlf - split_crlf  # = _breaks(chunk, prev_last)
+            hashing.result()
             offset += len(chunk)
             prev_last = chunk[-1:]
     if utf8_ok:

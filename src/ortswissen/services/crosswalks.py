@@ -310,24 +310,27 @@ def _write(store: Store, info: CrosswalkInfo, result: pd.DataFrame) -> None:
         ],
         schema=VALUE_BATCH_SCHEMA,
     )
-    with store.transaction():
-        writer = store.value_writer(import_id)
+    writer = store.value_writer(import_id)
+    try:
         writer.add(batch)
         total, _ = writer.duplicates(limit=1)
         if total:
             raise InvalidInput(f"the crosswalk produced {total} duplicate value key(s)")
-        written, replaced = writer.finish()
-        store.record_import(
-            ImportRecord(
-                import_id,
-                "crosswalk",
-                f"crosswalk:{info.id}",
-                "",
-                started,
-                now(),
-                n,
-                written,
-                replaced,
-                options={"crosswalk": info.id},
+        with store.transaction():
+            written, replaced = writer.finish()
+            store.record_import(
+                ImportRecord(
+                    import_id,
+                    "crosswalk",
+                    f"crosswalk:{info.id}",
+                    "",
+                    started,
+                    now(),
+                    n,
+                    written,
+                    replaced,
+                    options={"crosswalk": info.id},
+                )
             )
-        )
+    finally:
+        writer.discard()

@@ -1,10 +1,10 @@
 """Importing indicator values from CSV, XLSX or Parquet: all or nothing.
 
-The whole file is validated while it streams into the store inside one transaction. If any
-error is found (bad number, unknown unit, duplicate key, …) the transaction is rolled back
-and :class:`~ortswissen.errors.ImportRejected` carries the full report; otherwise values
-with the same key from earlier imports are replaced and the import is recorded with the
-file's SHA-256.
+The whole file is validated while it streams into the store, where its values are staged
+invisibly. If any error is found (bad number, unknown unit, duplicate key, …) the staged
+values are dropped and :class:`~ortswissen.errors.ImportRejected` carries the full report;
+otherwise one short transaction replaces values with the same key from earlier imports and
+records the import with the file's SHA-256, which makes the new values visible at once.
 
 Examples
 --------
@@ -142,35 +142,37 @@ def import_values(
     import_id = new_import_id("values")
     sha = getattr(getattr(source, "facts", None), "sha256", "") or file_sha256(path)
     progress.start(f"Import {path.name}", None)
+    writer = store.value_writer(import_id)
     try:
+        # 1. stream, validate and stage (staged values stay invisible; memory stays bounded)
+        for raw in source.batches(report):
+            batch = validator.validate(raw)
+            if batch is not None and report.ok:
+                writer.add(batch)
+            progress.advance(raw.num_rows)
+        validator.finish()
+        if validator.rows_read == 0 or (validator.rows_read == validator.blank_rows):
+            report.error("no-data", "the file has a header but no data rows")
+        if report.ok:
+            total, dups = writer.duplicates(limit=options.max_issues_per_code)
+            for dup in dups:
+                report.error(
+                    "duplicate-key",
+                    f"indicator {dup.indicator_id!r}, unit {dup.unit_id!r}, date {dup.date} "
+                    f"(scenario {dup.scenario!r}) appears in rows {', '.join(map(str, dup.rows))}",
+                    row=dup.rows[-1],
+                    column=spec.unit_column,
+                    value=dup.unit_id,
+                )
+            report.tally("error", "duplicate-key", total - len(dups))
+        if options.strict and report.warning_count:
+            report.error("strict", f"{report.warning_count} warning(s) in strict mode")
+        if not report.ok:
+            raise _reject(report)
+        # 2. one short transaction: definitions, replacement of older values, the import record
         with store.transaction():
             for meta in to_create:
                 store.put_indicator(meta)
-            writer = store.value_writer(import_id)
-            for raw in source.batches(report):
-                batch = validator.validate(raw)
-                if batch is not None and report.ok:
-                    writer.add(batch)
-                progress.advance(raw.num_rows)
-            validator.finish()
-            if validator.rows_read == 0 or (validator.rows_read == validator.blank_rows):
-                report.error("no-data", "the file has a header but no data rows")
-            if report.ok:
-                total, dups = writer.duplicates(limit=options.max_issues_per_code)
-                for dup in dups:
-                    report.error(
-                        "duplicate-key",
-                        f"indicator {dup.indicator_id!r}, unit {dup.unit_id!r}, date {dup.date} "
-                        f"(scenario {dup.scenario!r}) appears in rows {', '.join(map(str, dup.rows))}",
-                        row=dup.rows[-1],
-                        column=spec.unit_column,
-                        value=dup.unit_id,
-                    )
-                report.tally("error", "duplicate-key", total - len(dups))
-            if options.strict and report.warning_count:
-                report.error("strict", f"{report.warning_count} warning(s) in strict mode")
-            if not report.ok:
-                raise _reject(report)
             written, replaced = writer.finish()
             report.counts.update(
                 rows_read=validator.rows_read, blank_rows=validator.blank_rows, written=written, replaced=replaced
@@ -195,6 +197,7 @@ def import_values(
     except _DryRun:
         report.details["dry_run"] = True
     finally:
+        writer.discard()
         progress.finish()
     report.details["import_id"] = import_id
     report.details["sha256"] = sha

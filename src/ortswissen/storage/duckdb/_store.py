@@ -46,7 +46,7 @@ from ortswissen.storage.duckdb._geoframes import (
     wkb_array,
 )
 from ortswissen.storage.duckdb._migrations import applied_versions, migrate, pending_migrations
-from ortswissen.storage.duckdb._values import DuckDBValueWriter
+from ortswissen.storage.duckdb._values import DuckDBValueWriter, purge_pending
 from ortswissen.units import UNIT_COLUMNS, Level, Vintage, require_columns
 
 __all__ = ["DEFAULT_CRS", "DuckDBStore"]
@@ -99,6 +99,7 @@ class DuckDBStore:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._crs: CRS | None = None
+        self._writers: list[DuckDBValueWriter] = []
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -130,6 +131,7 @@ class DuckDBStore:
                     raise StoreError(f"the store {text} needs migrating: run 'ortswissen db migrate --db {text}'")
             else:
                 migrate(con)
+                purge_pending(con)  # rows of imports cut off by a crash
             store = cls(con, text, read_only=read_only)
             store._init_crs(crs)
         except BaseException:
@@ -186,6 +188,24 @@ class DuckDBStore:
             raise StoreError("writes must happen inside store.transaction()")
         return self._con
 
+    def staging_connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own for staging values in autocommitted chunks."""
+        self._check_writable()
+        return self._con.cursor()
+
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open."""
+        return self._depth > 0
+
+    def track_writer(self, writer: DuckDBValueWriter) -> None:
+        """Remember a value writer so the transaction waits for its background insert."""
+        self._writers.append(writer)
+
+    def _settle_writers(self) -> None:
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            writer.close()
+
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreReadOnly(f"the store {self.url} is open read-only")
@@ -205,12 +225,14 @@ class DuckDBStore:
             except BaseException:
                 self._depth -= 1
                 if outer:
+                    self._settle_writers()
                     self._con.execute("ROLLBACK")
                 else:
                     self._failed = True
                 raise
             self._depth -= 1
             if outer:
+                self._settle_writers()
                 if self._failed:
                     self._con.execute("ROLLBACK")
                     raise StoreError("an inner step failed; the whole transaction was rolled back")

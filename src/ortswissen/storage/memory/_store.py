@@ -115,7 +115,7 @@ class MemoryStore:
                 "vintages": len(self._t["vintages"]),
                 "unit_versions": len(self._t["units"]),
                 "indicators": len(self._t["indicators"]),
-                "indicator_values": len(self._t["values"]),
+                "indicator_values": len(self._visible()),
                 "georesources": len(self._t["georesources"]),
                 "features": len(self._t["features"]),
                 "crosswalks": len(self._t["crosswalks"]),
@@ -270,7 +270,7 @@ class MemoryStore:
         all_versions: bool = False,
     ) -> pd.DataFrame:
         """Values in long form (the natural series unless ``as_of`` or ``all_versions``)."""
-        v = self._t["values"]
+        v = self._visible()
         if indicator_ids is not None:
             v = v[v["indicator_id"].isin(list(indicator_ids))]
         if level_id is not None:
@@ -299,9 +299,15 @@ class MemoryStore:
         out["flag"] = out["flag"].astype(object).where(out["flag"].notna(), None)
         return out
 
+    def _visible(self) -> pd.DataFrame:
+        """Values of recorded imports only (as the DuckDB store's view)."""
+        v = self._t["values"]
+        recorded = {r.id for r in self._t["imports"]}
+        return v[v["import_id"].isin(recorded)] if len(v) else v
+
     def value_summary(self) -> pd.DataFrame:
         """First/last date, number of dates and values per indicator and level."""
-        v = self._t["values"]
+        v = self._visible()
         if v.empty:
             return pd.DataFrame(columns=["indicator_id", "level_id", "first_date", "last_date", "dates", "values"])
         g = v.groupby(["indicator_id", "level_id"])
@@ -469,6 +475,8 @@ class MemoryStore:
 
 
 class _MemoryValueWriter:
+    """Stages in a list (outside transactions); finish() applies inside one."""
+
     def __init__(self, store: MemoryStore, import_id: str) -> None:
         self._store = store
         self._import_id = import_id
@@ -477,8 +485,8 @@ class _MemoryValueWriter:
     def add(self, batch: pa.Table) -> None:
         if batch.schema.names != VALUE_BATCH_SCHEMA.names:
             raise DefinitionError(f"value batch columns {batch.schema.names} != {VALUE_BATCH_SCHEMA.names}")
-        if self._store._depth == 0:
-            raise StoreError("writes must happen inside store.transaction()")
+        if self._store._depth > 0:
+            raise StoreError("value batches are staged outside transactions; call finish() inside one")
         frame = batch.to_pandas(date_as_object=True)
         frame["import_id"] = self._import_id
         self._parts.append(frame)
@@ -500,6 +508,8 @@ class _MemoryValueWriter:
         return len(groups), out
 
     def finish(self) -> tuple[int, int]:
+        if self._store._depth == 0:
+            raise StoreError("finish() must run inside store.transaction()")
         mine = self._mine()
         existing = self._store._t["values"]
         if len(existing):
@@ -512,4 +522,8 @@ class _MemoryValueWriter:
         else:
             replaced, kept = 0, existing
         self._store._t["values"] = pd.concat([kept, mine], ignore_index=True) if len(kept) else mine
+        self._parts = []
         return len(mine), replaced
+
+    def discard(self) -> None:
+        self._parts = []
