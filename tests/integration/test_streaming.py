@@ -2,10 +2,11 @@
 
 Two files of 4 and 12 million rows (120 and 360 MB) are imported, each in a fresh process
 with DuckDB limited to 128 MB. The peak resident memory of the larger import may exceed that
-of the smaller by less than three quarters of the extra file size (measured: about 0.3–0.45):
-the fixed costs (reader, allocator, DuckDB's buffer) do not grow, and DuckDB keeps only a few
-bytes per stored row. A design that loads the file, or holds the whole import in an open transaction, grows by more than the file
-(the earlier in-transaction writer: about 2.8 MB per MB of input).
+of the smaller by less than three quarters of the extra file size (measured: 0.3–0.45). The
+fixed costs (reader, allocator, DuckDB's buffer) do not grow, and DuckDB keeps only a few
+bytes per stored row. A design that loads the file, or keeps the whole import in an open
+transaction, grows by more than the file (the earlier in-transaction writer: about 2.8 MB of
+memory per MB of input).
 """
 
 from __future__ import annotations
