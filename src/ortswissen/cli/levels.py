@@ -32,29 +32,7 @@ def levels(ctx: click.Context, db: str | None, as_json: bool) -> None:
         overview = level_overview(store)
         store.close()
     if as_json:
-        rows = [
-            {
-                "id": o.level.id,
-                "name_de": o.level.name_de,
-                "name_en": o.level.name_en,
-                "parent": o.level.parent_id,
-                "nested": o.level.nested,
-                "unit_versions": o.versions,
-                "vintages": [
-                    {
-                        "id": v.vintage.id,
-                        "label_de": v.vintage.label_de,
-                        "label_en": v.vintage.label_en,
-                        "valid_from": v.valid_from,
-                        "valid_to": v.valid_to,
-                        "units": v.units,
-                    }
-                    for v in o.vintages
-                ],
-                "periods": [{"valid_from": p.start, "valid_to": p.end, "units": p.units} for p in o.periods],
-            }
-            for o in overview
-        ]
+        rows = [o.to_dict() for o in overview]
         print_table(rows, list(rows[0]) if rows else ["id"], as_json=True)
         return
     if not overview:

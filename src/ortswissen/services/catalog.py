@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -41,6 +42,30 @@ class LevelOverview:
     vintages: list[VintageInfo] = field(default_factory=list)
     periods: list[TerritorialPeriod] = field(default_factory=list)
     versions: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (used by the CLI's ``--json`` and the API alike)."""
+        return {
+            "id": self.level.id,
+            "name_de": self.level.name_de,
+            "name_en": self.level.name_en,
+            "parent": self.level.parent_id,
+            "nested": self.level.nested,
+            "unit_versions": self.versions,
+            "vintages": [
+                {
+                    "id": v.vintage.id,
+                    "label_de": v.vintage.label_de,
+                    "label_en": v.vintage.label_en,
+                    "valid_from": v.valid_from,
+                    "valid_to": v.valid_to,
+                    "units": v.units,
+                    "source": v.vintage.source,
+                }
+                for v in self.vintages
+            ],
+            "periods": [{"valid_from": p.start, "valid_to": p.end, "units": p.units} for p in self.periods],
+        }
 
 
 def territorial_periods(versions: pd.DataFrame) -> list[TerritorialPeriod]:

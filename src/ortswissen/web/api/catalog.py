@@ -34,41 +34,17 @@ def health(store: StoreDep) -> dict[str, Any]:
     }
 
 
-def _level_json(o: Any) -> dict[str, Any]:
-    return {
-        "id": o.level.id,
-        "name_de": o.level.name_de,
-        "name_en": o.level.name_en,
-        "parent": o.level.parent_id,
-        "nested": o.level.nested,
-        "unit_versions": o.versions,
-        "vintages": [
-            {
-                "id": v.vintage.id,
-                "label_de": v.vintage.label_de,
-                "label_en": v.vintage.label_en,
-                "valid_from": v.valid_from,
-                "valid_to": v.valid_to,
-                "units": v.units,
-                "source": v.vintage.source,
-            }
-            for v in o.vintages
-        ],
-        "periods": [{"valid_from": p.start, "valid_to": p.end, "units": p.units} for p in o.periods],
-    }
-
-
 @router.get("/levels", summary="Spatial levels with vintages and territorial periods")
 def levels(store: StoreDep) -> list[dict[str, Any]]:
     """Every level, its vintages (Gebietsstände) and the periods its unit set was stable."""
-    return [_level_json(o) for o in level_overview(store)]
+    return [o.to_dict() for o in level_overview(store)]
 
 
 @router.get("/levels/{level}", summary="One spatial level")
 def level(level: str, store: StoreDep) -> dict[str, Any]:
     """One level with vintages and periods."""
     store.get_level(level)
-    return next(_level_json(o) for o in level_overview(store) if o.level.id == level)
+    return next(o.to_dict() for o in level_overview(store) if o.level.id == level)
 
 
 @router.get(
