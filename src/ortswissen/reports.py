@@ -40,6 +40,7 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
     "delimiter-detected": ("Trennzeichen aus der Kopfzeile erkannt", "delimiter detected from the header"),
     "mixed-line-endings": ("gemischte Zeilenenden (CRLF/CR/LF) gelesen", "mixed line endings were read"),
     "wrong-field-count": ("Zeile hat zu viele oder zu wenige Felder", "row has too many or too few fields"),
+    "newline-in-value": ("Zeilenumbruch innerhalb eines Werts", "a line break inside a quoted value"),
     "missing-column": ("erwartete Spalte fehlt", "an expected column is missing"),
     "column-ignored": ("Spalte wird nicht importiert", "column is not imported"),
     "no-data": ("keine Datenzeilen", "no data rows"),
@@ -66,6 +67,11 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "Gültigkeit überschneidet sich mit gespeicherter Fassung",
         "validity overlaps a stored version",
     ),
+    "units-retired": ("Einheiten fehlen in der neuen Fassung und enden", "units missing from the new version end"),
+    "values-outside-validity": (
+        "gespeicherte Werte liegen nach dem neuen Gültigkeitsende",
+        "stored values lie after the new end of validity",
+    ),
     # numbers and values
     "not-a-number": ("keine Zahl", "not a number"),
     "decimal-point-found": ("Dezimalpunkt statt Dezimalkomma", "decimal point where a comma is expected"),
@@ -76,6 +82,7 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
     "unknown-indicator": ("Indikator nicht definiert", "indicator not defined"),
     "no-value-columns": ("keine Wertspalten", "no value columns"),
     "invalid-status": ("unbekannter Status", "unknown status"),
+    "missing-scenario": ("Szenario fehlt", "the scenario is empty"),
     "status-conflict": ("Status passt nicht zum Wert", "status does not fit the value"),
     # geometry and CRS
     "crs": ("Koordinatenbezugssystem fehlt, falsch oder unplausibel", "CRS missing, wrong or implausible"),
@@ -248,7 +255,11 @@ class ImportReport:
         head = f"{self.kind} import of {self.source}: "
         if self.ok:
             written = self.counts.get("written", 0)
-            text = head + f"ok, {written} written"
+            text = head + (
+                f"ok, {written} would be written (dry run: nothing was written)"
+                if self.details.get("dry_run")
+                else f"ok, {written} written"
+            )
             if self.warning_count:
                 text += f", {self.warning_count} warning(s)"
             return text

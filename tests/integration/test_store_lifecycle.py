@@ -153,7 +153,18 @@ def test_values_staged_by_a_crashed_import_stay_invisible_and_are_purged(tmp_pat
     reader = open_store(path, read_only=True)
     assert reader.read_values(all_versions=True).empty
     reader.close()
-    open_store(path).close()  # a writable open purges the leftovers
+    # a second handle in this process must not purge (it could be a live import's rows) …
+    open_store(path).close()
+    raw = duckdb.connect(path)
+    assert raw.execute("SELECT count(*) FROM indicator_values_all").fetchone() == (1,)
+    raw.close()
+    # … the first writable open of a later process does
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-c", f"from ortswissen.storage import open_store; open_store({path!r}).close()"], check=True
+    )
     raw = duckdb.connect(path)
     assert raw.execute("SELECT count(*) FROM indicator_values_all").fetchone() == (0,)
     assert raw.execute("SELECT count(*) FROM pending_imports").fetchone() == (0,)

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -118,7 +120,7 @@ def print_report(report: ImportReport, *, path: str | None = None, quiet: bool =
         return
     target = console if report.ok else err_console
     colour = "green" if report.ok else "red"
-    target.print(f"[{colour}]{report.summary(max_lines=0).splitlines()[0]}[/]")
+    target.print(f"[{colour}]{escape(report.summary(max_lines=0).splitlines()[0])}[/]")
     shown = [i for i in report.issues if i.severity != Severity.NOTE or not report.ok][:30]
     if shown:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -129,9 +131,9 @@ def print_report(report: ImportReport, *, path: str | None = None, quiet: bool =
             table.add_row(
                 mark,
                 "" if issue.row is None else str(issue.row),
-                issue.column or "",
-                f"{issue.message} [dim]({issue.code})[/]",
-                issue.value or "",
+                escape(issue.column or ""),
+                f"{escape(issue.message)} [dim]({issue.code})[/]",
+                escape(issue.value or ""),
             )
         target.print(table)
     hidden = sum(report.issue_totals.values()) - len(shown)
@@ -140,7 +142,7 @@ def print_report(report: ImportReport, *, path: str | None = None, quiet: bool =
     notes = [i for i in report.issues if i.severity == Severity.NOTE]
     if report.ok and notes:
         for note in notes[:5]:
-            target.print(f"[dim]· {note}[/]")
+            target.print(f"[dim]· {escape(str(note))}[/]")
 
 
 def print_table(
@@ -168,5 +170,11 @@ def handle_errors() -> Iterator[None]:
         print_report(exc.report, path=click.get_current_context().params.get("report_path"))
         sys.exit(1)
     except OrtswissenError as exc:
-        err_console.print(f"[red]Fehler / error:[/] {exc.message}")
+        err_console.print(f"[red]Fehler / error:[/] {escape(exc.message)}")
+        sys.exit(1)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())) or 'input'}: {e.get('msg')}" for e in exc.errors()
+        )
+        err_console.print(f"[red]Fehler / error:[/] {escape(problems)}")
         sys.exit(1)

@@ -25,6 +25,7 @@ from ortswissen.cli._common import (
     print_report,
     print_table,
 )
+from ortswissen.config import load_settings
 from ortswissen.errors import DefinitionError
 from ortswissen.georesources import GeoresourceMeta
 from ortswissen.indicators import IndicatorMeta
@@ -51,7 +52,7 @@ def _common(func: Any) -> Any:
 
 
 def _options(dry_run: bool, strict: bool) -> ImportOptions:
-    return ImportOptions(dry_run=dry_run, strict=strict)
+    return ImportOptions(dry_run=dry_run, strict=strict, max_issues_per_code=load_settings().max_issues_per_code)
 
 
 @click.group("import")
@@ -195,6 +196,7 @@ def values_cmd(
 @click.option("--replace", is_flag=True, help="Replace all features of the georesource.")
 @click.option("--delimiter", help="Field delimiter of a table.")
 @click.option("--decimal", type=click.Choice([",", "."]), help="Decimal separator of a table.")
+@click.option("--thousands", help="Thousands separator of a table ('' for none; default '.', none with --decimal .).")
 @click.option("--encoding", type=click.Choice(SUPPORTED_ENCODINGS), help="Text encoding of a table.")
 def georesources_cmd(
     file: Path,
@@ -210,6 +212,7 @@ def georesources_cmd(
     licence: str,
     delimiter: str | None,
     decimal: str | None,
+    thousands: str | None,
     encoding: str | None,
     numeric_columns: tuple[str, ...],
     **kw: Any,
@@ -224,7 +227,13 @@ def georesources_cmd(
             source=source,
             licence=licence,
         )
-        dialect = {k: v for k, v in (("delimiter", delimiter), ("decimal", decimal), ("encoding", encoding)) if v}
+        dialect: dict[str, Any] = {
+            k: v for k, v in (("delimiter", delimiter), ("decimal", decimal), ("encoding", encoding)) if v
+        }
+        if thousands is not None:
+            dialect["thousands"] = thousands or None
+        elif decimal == ".":
+            dialect["thousands"] = None  # the German default '.' cannot stay the thousands sign
         fields = {k: v for k, v in kw.items() if v is not None and v is not False}
         spec = PointSpec(georesource=meta, dialect=dialect, numeric_columns=list(numeric_columns), **fields)
         store = open_cli_store(db, write=True)

@@ -68,14 +68,22 @@ def parse_reference_date(text: str, fmt: str = "auto") -> date | None:
     return None
 
 
+#: Reference dates of values must lie in these years (9999-12-31 and the like are placeholders).
+VALUE_YEARS = (1000, 2999)
+
+
 def parse_date_column(cells: pa.Array, fmt: str = "auto") -> tuple[pa.Array, list[str]]:
-    """Parse a column by its distinct values; returns dates (null where invalid) and the bad texts."""
+    """Parse a column by its distinct values; returns dates (null where invalid) and the bad texts.
+
+    Dates outside :data:`VALUE_YEARS` count as invalid: they are placeholders, not reference dates.
+    """
     text = pc.utf8_trim_whitespace(cells.cast(pa.string()))
     encoded = pc.dictionary_encode(text)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     dictionary = encoded.dictionary.to_pylist()
     parsed = [parse_reference_date(v, fmt) if v else None for v in dictionary]
+    parsed = [p if p is not None and VALUE_YEARS[0] <= p.year <= VALUE_YEARS[1] else None for p in parsed]
     bad = [v for v, p in zip(dictionary, parsed, strict=True) if p is None and v]
     lookup = pa.array(parsed, type=pa.date32())
     return lookup.take(encoded.indices), bad

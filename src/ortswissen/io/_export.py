@@ -101,7 +101,7 @@ def write_table(
         with path.open("w", encoding="utf-8-sig" if german else "utf-8", newline="") as fh:
             # CRLF rows (RFC 4180): the writer then quotes any value holding a CR or an LF
             writer = csv.writer(fh, delimiter=";" if german else ",", lineterminator="\r\n")
-            writer.writerow([str(c) for c in frame.columns])
+            writer.writerow([_safe_text(str(c)) for c in frame.columns])
             for row in frame.itertuples(index=False, name=None):
                 writer.writerow([_cell(v, decimal) for v in row])
     elif kind == "xlsx":
@@ -115,7 +115,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
-    ws.append([str(c) for c in frame.columns])
+    ws.append([_safe_text(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False, name=None):
         ws.append([_xlsx_cell(v) for v in row])
     wb.save(path)

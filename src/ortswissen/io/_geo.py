@@ -105,8 +105,10 @@ def column_as_text(series: pd.Series) -> list[str | None]:
     """Cells of an attribute column as strings (numbers without a trailing ``.0``)."""
     out: list[str | None] = []
     for value in series:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            out.append(None)
+        if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+            out.append(None)  # None, NaN, NaT and pd.NA alike
+        elif isinstance(value, pd.Timestamp):
+            out.append(value.date().isoformat() if value == value.normalize() else value.isoformat())
         elif isinstance(value, float) and value.is_integer():
             out.append(str(int(value)))
         else:

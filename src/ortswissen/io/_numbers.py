@@ -196,11 +196,17 @@ def parse_numbers(
         problem = pc.if_else(invalid, pc.if_else(wrong, pa.scalar(wrong_code), pa.scalar("not-a-number")), null_str)
 
     if numbers is not None:
-        typed = pc.is_valid(numbers)
-        values = pc.if_else(typed, numbers.cast(pa.float64()), values)
-        status = pc.if_else(typed, pa.scalar("ok"), status)
-        flag = pc.if_else(typed, null_str, flag)
-        problem = pc.if_else(typed, null_str, problem)
+        typed = numbers.cast(pa.float64())
+        present = pc.is_valid(typed)
+        nan = pc.fill_null(pc.is_nan(typed), False)  # a NaN cell in Parquet/XLSX means "no value"
+        finite = pc.fill_null(pc.is_finite(typed), False)
+        infinite = pc.and_(present, pc.invert(pc.or_(finite, nan)))
+        values = pc.if_else(finite, typed, pc.if_else(pc.or_(nan, infinite), pa.scalar(None, pa.float64()), values))
+        status = pc.if_else(finite, pa.scalar("ok"), pc.if_else(nan, pa.scalar("missing"), status))
+        status = pc.if_else(infinite, null_str, status)
+        flag = pc.if_else(present, null_str, flag)
+        problem = pc.if_else(pc.or_(finite, nan), null_str, problem)
+        problem = pc.if_else(infinite, pa.scalar("not-a-number"), problem)
 
     return ParsedNumbers(values=_plain(values), status=_plain(status), flag=_plain(flag), problem=_plain(problem))
 

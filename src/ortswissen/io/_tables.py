@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -191,11 +192,11 @@ class CsvSource(TableSource):
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
-                include_columns=[n for n in names if n in keep],
             ),
         )
         emitted = 0  # records yielded so far
         reported = 0
+        carry = 0  # line breaks inside quoted values seen so far: each pushes later rows down
         try:
             for record_batch in reader:
                 n = record_batch.num_rows
@@ -207,6 +208,20 @@ class CsvSource(TableSource):
                     for line in skipped:  # few bad lines: shift the records at or after each
                         rows[rows >= line] += 1
                     base = rows
+                inner = _inner_line_breaks(record_batch)
+                if inner is not None:
+                    shift = np.concatenate([[0], np.cumsum(inner)[:-1]]) + carry
+                    for pos in np.flatnonzero(inner):
+                        if report is not None and skip <= pos:
+                            report.error(
+                                "newline-in-value",
+                                "a quoted value contains a line break; export the file without line breaks in cells",
+                                row=int(base[pos] + shift[pos]),
+                            )
+                    base = base + shift
+                    carry += int(inner.sum())
+                elif carry:
+                    base = base + carry
                 while reported < len(bad) and report is not None:
                     number, text, expected, actual = bad[reported]
                     report.error(
@@ -218,7 +233,7 @@ class CsvSource(TableSource):
                     )
                     reported += 1
                 emitted += n
-                text = {name: record_batch.column(name) for name in record_batch.schema.names}
+                text = {name: record_batch.column(name) for name in record_batch.schema.names if name in keep}
                 batch = RawBatch(pa.array(base, type=pa.int64()), text)
                 if skip >= n:
                     skip -= n
@@ -234,6 +249,18 @@ class CsvSource(TableSource):
             number, text, expected, actual = bad[reported]
             report.error("wrong-field-count", f"expected {expected} fields, found {actual}", row=number, value=text)
             reported += 1
+
+
+def _inner_line_breaks(batch: pa.RecordBatch) -> np.ndarray | None:
+    """Line breaks inside the values of each record (``None`` when there are none, the usual case)."""
+    total = None
+    for column in batch.columns:
+        if not (pc.any(pc.match_substring(column, "\n")).as_py() or pc.any(pc.match_substring(column, "\r")).as_py()):
+            continue
+        crlf = pc.count_substring(column, "\r\n")
+        breaks = pc.subtract(pc.add(pc.count_substring(column, "\n"), pc.count_substring(column, "\r")), crlf)
+        total = breaks if total is None else pc.add(total, breaks)
+    return None if total is None else np.asarray(total.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _split_header(line: str, delimiter: str, quote: str) -> list[str]:

@@ -143,12 +143,13 @@ class ValueBatchValidator:
         bad = np.zeros(n, dtype=bool)  # rows with a row-level error
 
         # unit ids
-        ids = pc.utf8_trim_whitespace(text[spec.unit_column])
+        ids = pc.fill_null(pc.utf8_trim_whitespace(text[spec.unit_column]), "")
         idx = pc.index_in(ids, value_set=ctx.known_ids)
         unknown = _positions(pc.is_null(idx))
         if unknown.size:
-            ids, idx = self._repair_ids(ids, idx, unknown, rows)
-            unknown = _positions(pc.is_null(idx))
+            ids, idx, reported = self._repair_ids(ids, idx, unknown, rows)
+            bad[reported] = True
+            unknown = np.setdiff1d(_positions(pc.is_null(idx)), reported)
             if unknown.size:
                 ids_np = ids.take(pa.array(unknown))
                 empty = np.asarray(pc.equal(ids_np, "").to_numpy(zero_copy_only=False))
@@ -227,14 +228,15 @@ class ValueBatchValidator:
                 bad[orphan] = True
 
         # values
+        scenario = self._scenario(text, rows, bad)
         if spec.layout == "wide":
             parts = [(ctx.wide_columns[col], text[col], numbers.get(col), col) for col in ctx.wide_columns]
             out = [
-                self._value_part(ind, cells, nums, col, rows, bad, ids, days, valid_from, text)
+                self._value_part(ind, cells, nums, col, rows, bad, ids, days, valid_from, scenario)
                 for ind, cells, nums, col in parts
             ]
         else:
-            out = [self._long_part(text, numbers, rows, bad, ids, days, valid_from)]
+            out = [self._long_part(text, numbers, rows, bad, ids, days, valid_from, scenario)]
         tables = [t for t in out if t is not None and t.num_rows]
         if not tables or not self.report.ok:
             return None
@@ -251,7 +253,9 @@ class ValueBatchValidator:
             return text, numbers, rows
         for pos in np.flatnonzero(empty):
             filled = {
-                c: str(text[c][pos].as_py()) for c in self.ctx.wide_columns if (text[c][pos].as_py() or "").strip()
+                c: str(text[c][pos].as_py())
+                for c in (self.ctx.wide_columns or [self.ctx.spec.value_column])
+                if c and (text[c][pos].as_py() or "").strip()
             }
             self.skipped_rows.append((int(rows[pos]), filled))
         keep = pa.array(np.flatnonzero(~empty))
@@ -288,7 +292,8 @@ class ValueBatchValidator:
 
     def _repair_ids(
         self, ids: pa.Array, idx: pa.Array, unknown: np.ndarray, rows: np.ndarray
-    ) -> tuple[pa.Array, pa.Array]:
+    ) -> tuple[pa.Array, pa.Array, np.ndarray]:
+        """Restore lost leading zeros; returns ids, their indexes and the rows already reported."""
         width = self.ctx.key_width
         if not width:
             return ids, idx
@@ -299,12 +304,12 @@ class ValueBatchValidator:
             ).to_numpy(zero_copy_only=False)
         )
         if not short.any():
-            return ids, idx
+            return ids, idx, np.arange(0)
         padded = pc.utf8_lpad(cand, width, "0")
         pidx = pc.index_in(padded, value_set=self.ctx.known_ids)
         fixable = short & np.asarray(pc.is_valid(pidx).to_numpy(zero_copy_only=False))
         if not fixable.any():
-            return ids, idx
+            return ids, idx, np.arange(0)
         where = unknown[fixable]
         spec = self.ctx.spec
         if spec.id_padding == "never":
@@ -317,7 +322,7 @@ class ValueBatchValidator:
                 cand,
                 lambda v: f"id {v!r} lost its leading zeros (should be {str(v).zfill(width)!r})",
             )
-            return ids, idx
+            return ids, idx, where
         self._problems(
             Severity.WARNING,
             "id-zero-padded",
@@ -330,7 +335,7 @@ class ValueBatchValidator:
         ids_np = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
         ids_np[where] = np.asarray(padded.to_numpy(zero_copy_only=False), dtype=object)[fixable]
         new_ids = pa.array(ids_np, type=pa.string())
-        return new_ids, pc.index_in(new_ids, value_set=self.ctx.known_ids)
+        return new_ids, pc.index_in(new_ids, value_set=self.ctx.known_ids), np.arange(0)
 
     def _parsed(
         self,
@@ -366,7 +371,9 @@ class ValueBatchValidator:
                 rows,
                 column,
                 cells,
-                lambda v: f"{v!r} is negative but the indicator is a count or share",
+                lambda v: (
+                    f"{v!r} is negative, which this indicator (a count, amount, share, rate or density) does not allow"
+                ),
             )
             bad[neg] = True
         is_count = (
@@ -493,11 +500,24 @@ class ValueBatchValidator:
         bad[needs_number] = True
         return values, status, flag
 
-    def _scenario(self, text: dict[str, pa.Array], n: int) -> pa.Array:
+    def _scenario(self, text: dict[str, pa.Array], rows: np.ndarray, bad: np.ndarray) -> pa.Array:
+        """The scenario of each row; an empty scenario cell is an error."""
         spec = self.ctx.spec
-        if spec.scenario_column:
-            return pc.utf8_trim_whitespace(text[spec.scenario_column])
-        return pa.repeat(spec.scenario, n)
+        if not spec.scenario_column:
+            return pa.repeat(spec.scenario, len(rows))
+        scenario = pc.fill_null(pc.utf8_trim_whitespace(text[spec.scenario_column]), "")
+        empty = _positions(pc.equal(scenario, ""))
+        self._problems(
+            Severity.ERROR,
+            "missing-scenario",
+            empty,
+            rows,
+            spec.scenario_column,
+            None,
+            lambda _: "the scenario is empty",
+        )
+        bad[empty] = True
+        return scenario
 
     def _value_part(
         self,
@@ -510,7 +530,7 @@ class ValueBatchValidator:
         ids: pa.Array,
         days: np.ndarray,
         valid_from: np.ndarray,
-        text: dict[str, pa.Array],
+        scenario: pa.Array,
     ) -> pa.Table | None:
         bad = bad_rows.copy()
         meta = self.ctx.indicators.get(indicator_id)
@@ -519,7 +539,6 @@ class ValueBatchValidator:
             total = pc.sum(values).as_py()
             self.column_sums[column] = self.column_sums.get(column, 0.0) + (total or 0.0)
         n = len(rows)
-        scenario = self._scenario(text, n)
         return self._assemble(
             pa.repeat(indicator_id, n), ids, days, valid_from, values, status, flag, rows, bad, scenario
         )
@@ -533,10 +552,11 @@ class ValueBatchValidator:
         ids: pa.Array,
         days: np.ndarray,
         valid_from: np.ndarray,
+        scenario: pa.Array,
     ) -> pa.Table | None:
         spec = self.ctx.spec
         assert spec.indicator_column is not None and spec.value_column is not None
-        labels = pc.utf8_trim_whitespace(text[spec.indicator_column])
+        labels = pc.fill_null(pc.utf8_trim_whitespace(text[spec.indicator_column]), "")
         encoded = pc.dictionary_encode(labels)
         names = [spec.indicator_map.get(v, v) for v in encoded.dictionary.to_pylist()]
         metas = [self.ctx.indicators.get(v) for v in names]
@@ -551,7 +571,9 @@ class ValueBatchValidator:
                 rows,
                 spec.indicator_column,
                 labels,
-                lambda v: f"indicator {v!r} is not defined (import its definition first)",
+                lambda v: (
+                    f"indicator {v!r} is not defined (import its definition first)" if v else "the indicator is empty"
+                ),
             )
             bad[unknown] = True
         values, status, flag = self._parsed(
@@ -560,6 +582,4 @@ class ValueBatchValidator:
         if spec.status_column or spec.flag_column:
             values, status, flag = self._explicit_status(text, rows, bad, values, status, flag)
         indicator = pa.array(names, type=pa.string()).take(pa.array(codes))
-        return self._assemble(
-            indicator, ids, days, valid_from, values, status, flag, rows, bad, self._scenario(text, len(rows))
-        )
+        return self._assemble(indicator, ids, days, valid_from, values, status, flag, rows, bad, scenario)

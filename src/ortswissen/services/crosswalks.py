@@ -149,7 +149,9 @@ def compute_crosswalk(store: Store, spec: CrosswalkSpec, *, progress: Progress =
     else:
         assert spec.weights_level and spec.weights_indicator and spec.weights_date
         blocks = store.unit_versions(spec.weights_level, at=spec.weights_date)
-        pop = store.read_values([spec.weights_indicator], level_id=spec.weights_level, dates=[spec.weights_date])
+        pop = store.read_values(
+            [spec.weights_indicator], level_id=spec.weights_level, dates=[spec.weights_date], scenario="observed"
+        )
         if len(pop) == 0:
             raise InvalidInput(
                 f"no values of {spec.weights_indicator!r} on level {spec.weights_level!r} on {spec.weights_date}"
@@ -219,24 +221,38 @@ def apply_crosswalk(
 ) -> pd.DataFrame:
     """Re-express count series through a crosswalk; optionally store them as ``estimated`` values.
 
+    Sources are the *natural* observed series of the source level (each value on the unit
+    version valid on its date), never earlier estimates. A date is re-expressed only if the
+    crosswalk covers it, i.e. every unit version of the source level valid that day is a
+    source of the crosswalk; the other dates are listed in ``result.attrs["skipped_dates"]``.
+    Target versions valid on a value's own date already carry the natural series there, so
+    the re-expressed value for them is returned but never stored over an observation.
     Only sum-aggregable indicators (counts, amounts) can be re-expressed by weights; a share
     is re-expressed through its numerator and denominator instead.
-    Returns ``indicator_id, unit_id, unit_valid_from, date, value, status``.
+    Returns ``indicator_id, unit_id, unit_valid_from, date, value, status, natural``.
     """
     info, weights = store.get_crosswalk(crosswalk_id)
-    sources = units_in_period(store, info.from_level, info.from_date, info.from_until)
-    spans = [
-        (f"{u}{_SEP}{a.isoformat()}", a, END_OF_TIME if b is None or pd.isna(b) else b)
-        for u, a, b in zip(sources["unit_id"], sources["valid_from"], sources["valid_to"], strict=True)
-    ]
-
-    def valid_sources(day: dt.date) -> set[str]:
-        """Source versions that existed on ``day`` (only those can be missing then)."""
-        return {key for key, a, b in spans if a <= day <= b}
-
     if target_indicator is not None and len(indicator_ids) != 1:
         raise DefinitionError("a target indicator id needs exactly one source indicator")
+    versions = store.unit_versions(info.from_level, geometry=False)
+    spans = [
+        (f"{u}{_SEP}{a.isoformat()}", a, END_OF_TIME if b is None or pd.isna(b) else b)
+        for u, a, b in zip(versions["unit_id"], versions["valid_from"], versions["valid_to"], strict=True)
+    ]
+    wkeys = weights["from_unit"] + _SEP + weights["from_valid_from"].map(dt.date.isoformat)
+    sources = set(wkeys)
+    targets = store.unit_versions(info.to_level, geometry=False)
+    target_end = {
+        (u, a): END_OF_TIME if b is None or pd.isna(b) else b
+        for u, a, b in zip(targets["unit_id"], targets["valid_from"], targets["valid_to"], strict=True)
+    }
+
+    def valid_on(day: dt.date) -> set[str]:
+        """Every version of the source level that existed on ``day``."""
+        return {key for key, a, b in spans if a <= day <= b}
+
     frames = []
+    skipped: set[dt.date] = set()
     for indicator_id in indicator_ids:
         meta = store.get_indicator(indicator_id)
         if meta.kind not in (IndicatorKind.COUNT, IndicatorKind.AMOUNT) or meta.aggregation.method.value != "sum":
@@ -244,17 +260,23 @@ def apply_crosswalk(
                 f"indicator {indicator_id!r} is a {meta.kind.value} aggregated by {meta.aggregation.method.value!r}; "
                 "only summable counts and amounts can be re-expressed by weights"
             )
-        values = store.read_values([indicator_id], level_id=info.from_level, all_versions=True)
-        values = values[values["scenario"] == "observed"]
-        key = values["unit_id"] + _SEP + values["unit_valid_from"].map(dt.date.isoformat)
-        wkeys = weights["from_unit"] + _SEP + weights["from_valid_from"].map(dt.date.isoformat)
-        values = values.assign(unit_id=key)[key.isin(set(wkeys))]
+        values = store.read_values([indicator_id], level_id=info.from_level, scenario="observed")
+        values = values[~values["flag"].fillna("").astype(str).str.startswith("cw:")]
         if values.empty:
             continue
-        expected = {day: valid_sources(day) for day in values["date"].unique()}
-        # one re-expression per source set: dates whose versions are all covered by the crosswalk
+        covered = {}
+        for day in values["date"].unique():
+            live = valid_on(day)
+            if live and live <= sources:
+                covered[day] = live
+            else:
+                skipped.add(day)
+        values = values[values["date"].isin(set(covered))]
+        if values.empty:
+            continue
+        key = values["unit_id"] + _SEP + values["unit_valid_from"].map(dt.date.isoformat)
         out = reexpress(
-            values[["unit_id", "date", "value"]],
+            values.assign(unit_id=key)[["unit_id", "date", "value"]],
             pd.DataFrame(
                 {
                     "from_unit": wkeys,
@@ -263,31 +285,31 @@ def apply_crosswalk(
                 }
             ),
             integer=integer,
-            expected=expected,
+            expected=covered,
         )
-        # dates with no source values at all are dropped rather than reported as missing
-        present = set(values["date"])
-        out = out[out["date"].isin(present)]
+        out = out[out["date"].isin(set(covered))]
         parts = out["unit_id"].str.split(_SEP, expand=True)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "indicator_id": target_indicator or indicator_id,
-                    "unit_id": parts[0],
-                    "unit_valid_from": parts[1].map(dt.date.fromisoformat),
-                    "date": out["date"].to_numpy(),
-                    "value": out["value"].to_numpy(),
-                    "status": out["status"].to_numpy(),
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "indicator_id": target_indicator or indicator_id,
+                "unit_id": parts[0],
+                "unit_valid_from": parts[1].map(dt.date.fromisoformat),
+                "date": out["date"].to_numpy(),
+                "value": out["value"].to_numpy(),
+                "status": out["status"].to_numpy(),
+            }
         )
-    result = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["indicator_id", "unit_id", "unit_valid_from", "date", "value", "status"])
-    )
-    if write and len(result):
-        _write(store, info, result)
+        frame["natural"] = [
+            a <= day <= target_end.get((u, a), a - dt.timedelta(days=1))
+            for u, a, day in zip(frame["unit_id"], frame["unit_valid_from"], frame["date"], strict=True)
+        ]
+        frames.append(frame)
+    columns = ["indicator_id", "unit_id", "unit_valid_from", "date", "value", "status", "natural"]
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    result.attrs["skipped_dates"] = sorted(skipped)
+    to_store = result[~result["natural"].astype(bool)] if len(result) else result
+    if write and len(to_store):
+        _write(store, info, to_store)
     return result
 
 

@@ -78,26 +78,31 @@ def export_values(
     indicators: list[str] | None = None,
     dates: list[dt.date] | None = None,
     as_of: dt.date | None = None,
+    scenario: str | None = "observed",
     layout: Literal["wide", "long"] = "wide",
     fmt: str | None = None,
     german: bool = True,
 ) -> int:
-    """Write values of one level; returns the number of rows written."""
+    """Write values of one level (observations unless ``scenario`` says otherwise; ``None``: all).
+
+    The wide layout has one row per unit version, date and scenario and one column per
+    indicator; missing and suppressed values are empty cells (their status is in the long layout).
+    Returns the number of rows written.
+    """
     store.get_level(level)
-    values = store.read_values(indicators, level_id=level, dates=dates, as_of=as_of)
+    values = store.read_values(indicators, level_id=level, dates=dates, as_of=as_of, scenario=scenario)
     if values.empty:
         raise InvalidInput("no values match the selection (indicator, level, dates)")
     kind = export_format(path, fmt)
     if layout == "long":
         table = values.drop(columns=["level_id"])
     else:
-        table = values.pivot_table(
-            index=["unit_id", "unit_valid_from", "date"],
-            columns="indicator_id",
-            values="value",
-            aggfunc="first",
-            dropna=False,
-        ).reset_index()
+        index = ["unit_id", "unit_valid_from", "date", "scenario"]
+        if values.duplicated([*index, "indicator_id"]).any():
+            raise InvalidInput("the selection holds two values for the same unit, date, scenario and indicator")
+        table = values.pivot(index=index, columns="indicator_id", values="value").reset_index()
+        if scenario is not None:
+            table = table.drop(columns="scenario")
         table.columns.name = None
     if kind in ("geojson", "gpkg"):
         units = store.unit_versions(level)[["unit_id", "valid_from", "name", "geometry"]]

@@ -125,10 +125,15 @@ def _read(path: Path, spec: PointSpec, report: ImportReport) -> gpd.GeoDataFrame
             problems = parsed.problem.to_pylist()
             cells = raw.text[col].to_pylist()
             status = parsed.status.to_pylist()
-            for row, prob, cell, st in zip(raw.rows.to_pylist(), problems, cells, status, strict=True):
-                if prob:
+            flags = parsed.flag.to_pylist()
+            for row, prob, cell, st, flag in zip(raw.rows.to_pylist(), problems, cells, status, flags, strict=True):
+                if prob or (flag is not None and st != "missing"):
                     report.error(
-                        prob, f"coordinate {cell!r} is not a number in this dialect", row=row, column=col, value=cell
+                        prob or "not-a-number",
+                        f"coordinate {cell!r} is not a plain number in this dialect",
+                        row=row,
+                        column=col,
+                        value=cell,
                     )
                 elif st != "ok":
                     report.error("missing-coordinate", "the coordinate is empty", row=row, column=col)
@@ -233,42 +238,45 @@ def import_georesources(
     progress.advance()
     import_id = new_import_id("georesources")
     features["import_id"] = import_id
-    with store.transaction():
-        store.put_georesource(meta)
-        removed = closed = 0
-        existing = store.features(meta.id) if not spec.replace else None
-        if spec.replace:
-            removed = store.delete_features(meta.id)
-        elif spec.close_previous:
-            closed = store.close_features(meta.id, min(features["valid_from"]) - dt.timedelta(days=1))
-            existing = store.features(meta.id)
-        if existing is not None and len(existing):
-            _check_overlaps(existing, features, rows, spec, report)
-            if not report.ok:
-                raise ImportRejected(report)
-        written = store.add_features(features)
-        assigned = store.assign_features(meta.id)
-        report.counts.update(
-            rows_read=len(frame), written=written, removed=removed, closed=closed, assignments=assigned
-        )
-        store.record_import(
-            ImportRecord(
-                import_id,
-                "georesources",
-                str(path),
-                file_sha256(path),
-                started,
-                now(),
-                len(frame),
-                written,
-                removed + closed,
-                options=spec.model_dump(mode="json"),
-                summary=report.to_dict()["totals"],
+    try:
+        with store.transaction():
+            store.put_georesource(meta)
+            removed = closed = 0
+            existing = store.features(meta.id) if not spec.replace else None
+            if spec.replace:
+                removed = store.delete_features(meta.id)
+            elif spec.close_previous:
+                closed = store.close_features(meta.id, min(features["valid_from"]) - dt.timedelta(days=1))
+                existing = store.features(meta.id)
+            if existing is not None and len(existing):
+                _check_overlaps(existing, features, rows, spec, report)
+                if not report.ok:
+                    raise ImportRejected(report)
+            written = store.add_features(features)
+            assigned = store.assign_features(meta.id)
+            report.counts.update(
+                rows_read=len(frame), written=written, removed=removed, closed=closed, assignments=assigned
             )
-        )
-        if options.dry_run:
-            report.details["dry_run"] = True
-            raise _Rollback
+            store.record_import(
+                ImportRecord(
+                    import_id,
+                    "georesources",
+                    str(path),
+                    file_sha256(path),
+                    started,
+                    now(),
+                    len(frame),
+                    written,
+                    removed + closed,
+                    options=spec.model_dump(mode="json"),
+                    summary=report.to_dict()["totals"],
+                )
+            )
+            if options.dry_run:
+                report.details["dry_run"] = True
+                raise _Rollback
+    except _Rollback:
+        pass  # a dry run: everything was checked and rolled back
     progress.finish()
     report.details["import_id"] = import_id
     return report

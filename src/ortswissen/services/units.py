@@ -40,6 +40,7 @@ from ortswissen.services._provenance import file_sha256, new_import_id, now
 from ortswissen.services.values import ImportOptions
 from ortswissen.units import (
     DEFAULT_COVER_TOLERANCE,
+    END_OF_TIME,
     UNIT_COLUMNS,
     Level,
     Period,
@@ -213,44 +214,47 @@ def import_units(
         crs=store.project_crs(),
     )
     progress.advance()
-    with store.transaction():
-        if vintage_id is not None:
-            existing = {v.vintage.id for v in store.list_vintages(level.id)}
-            if vintage_id not in existing or spec.vintage_label_de:
-                store.put_vintage(
-                    Vintage(
-                        level.id,
-                        vintage_id,
-                        spec.vintage_label_de or vintage_id,
-                        spec.vintage_label_en or spec.vintage_label_de or vintage_id,
-                        spec.vintage_source,
+    try:
+        with store.transaction():
+            if vintage_id is not None:
+                existing = {v.vintage.id for v in store.list_vintages(level.id)}
+                if vintage_id not in existing or spec.vintage_label_de:
+                    store.put_vintage(
+                        Vintage(
+                            level.id,
+                            vintage_id,
+                            spec.vintage_label_de or vintage_id,
+                            spec.vintage_label_en or spec.vintage_label_de or vintage_id,
+                            spec.vintage_source,
+                        )
+                    )
+            closed = 0
+            for end, unit_ids in to_close.items():
+                closed += store.close_unit_versions(level.id, unit_ids, end)
+            written = store.add_unit_versions(out[[*UNIT_COLUMNS[:-1], "import_id", "geometry"]])
+            assigned = store.assign_features() if store.list_georesources() else 0
+            report.counts.update(rows_read=len(frame), written=written, closed=closed, features_assigned=assigned)
+            if not options.dry_run:
+                store.record_import(
+                    ImportRecord(
+                        import_id,
+                        "units",
+                        str(path),
+                        file_sha256(path),
+                        started,
+                        now(),
+                        len(frame),
+                        written,
+                        closed,
+                        options=spec.model_dump(mode="json"),
+                        summary=report.to_dict()["totals"],
                     )
                 )
-        closed = 0
-        for end, unit_ids in to_close.items():
-            closed += store.close_unit_versions(level.id, unit_ids, end)
-        written = store.add_unit_versions(out[[*UNIT_COLUMNS[:-1], "import_id", "geometry"]])
-        assigned = store.assign_features() if store.list_georesources() else 0
-        report.counts.update(rows_read=len(frame), written=written, closed=closed, features_assigned=assigned)
-        if not options.dry_run:
-            store.record_import(
-                ImportRecord(
-                    import_id,
-                    "units",
-                    str(path),
-                    file_sha256(path),
-                    started,
-                    now(),
-                    len(frame),
-                    written,
-                    closed,
-                    options=spec.model_dump(mode="json"),
-                    summary=report.to_dict()["totals"],
-                )
-            )
-        else:
-            report.details["dry_run"] = True
-            raise _Rollback
+            else:
+                report.details["dry_run"] = True
+                raise _Rollback
+    except _Rollback:
+        pass  # a dry run: everything was checked and rolled back
     progress.finish()
     report.details.update(import_id=import_id, crs=f"EPSG:{crs.to_epsg()}")
     return report
@@ -310,6 +314,8 @@ def _periods(frame: pd.DataFrame, spec: UnitSpec, report: ImportReport) -> list[
             parsed = parse_reference_date(value.split("T")[0]) if value else None
             if parsed is None:
                 report.error("invalid-date", f"{value!r} is not a date", row=row, column=column, value=value)
+            elif column == spec.valid_to_column and parsed == END_OF_TIME:
+                parsed = None  # 9999-12-31 is the usual placeholder for "still valid"
             target[row - 1] = parsed
     periods = []
     for row, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
@@ -491,7 +497,23 @@ def _check_overlaps(
         start = min(p.start for p in periods)
         open_before = stored[stored["valid_to"].map(_none).isna() & (stored["valid_from"] < start)]
         if len(open_before):
-            to_close[start - dt.timedelta(days=1)] = sorted(set(open_before["unit_id"]))
+            end = start - dt.timedelta(days=1)
+            to_close[end] = sorted(set(open_before["unit_id"]))
+            retired = sorted(set(open_before["unit_id"]) - set(ids))
+            if retired:
+                shown = ", ".join(retired[:10]) + (" …" if len(retired) > 10 else "")
+                report.warning(
+                    "units-retired",
+                    f"{len(retired)} unit(s) of level {level.id!r} are not in the file and end on {end}: {shown}",
+                )
+            later = store.read_values(level_id=level.id, unit_ids=sorted(set(open_before["unit_id"])))
+            later = later[later["date"] > end]
+            if len(later):
+                report.warning(
+                    "values-outside-validity",
+                    f"{len(later)} stored value(s) dated after {end} belong to unit versions that now end on "
+                    f"{end}; they no longer appear in the natural series (re-import them on the new units)",
+                )
     closing = {u for units in to_close.values() for u in units}
     by_id: dict[str, list[Period]] = {}
     for unit_id, start, end in zip(stored["unit_id"], stored["valid_from"], stored["valid_to"].map(_none), strict=True):

@@ -68,6 +68,11 @@ _VALUE_COLUMNS = [
 ]
 
 
+#: Store files this process has opened for writing: pending imports are purged only on the
+#: first open, so a second handle in the same process never drops a live import's rows.
+_OPENED_WRITABLE: set[str] = set()
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -100,6 +105,7 @@ class DuckDBStore:
         self._local = threading.local()
         self._crs: CRS | None = None
         self._writers: list[DuckDBValueWriter] = []
+        self._owner: int | None = None
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -131,7 +137,10 @@ class DuckDBStore:
                     raise StoreError(f"the store {text} needs migrating: run 'ortswissen db migrate --db {text}'")
             else:
                 migrate(con)
-                purge_pending(con)  # rows of imports cut off by a crash
+                key = str(Path(text).resolve()) if not in_memory else None
+                if key is not None and key not in _OPENED_WRITABLE:
+                    purge_pending(con)  # rows of imports cut off by a crash of an earlier process
+                    _OPENED_WRITABLE.add(key)
             store = cls(con, text, read_only=read_only)
             store._init_crs(crs)
         except BaseException:
@@ -173,9 +182,13 @@ class DuckDBStore:
         self.close()
 
     # -- connections and transactions ---------------------------------------------------------
+    def _mine(self) -> bool:
+        """Whether the calling thread holds the open transaction."""
+        return self._depth > 0 and self._owner == threading.get_ident()
+
     def _read(self) -> duckdb.DuckDBPyConnection:
-        if self._depth > 0:
-            return self._con
+        if self._mine():
+            return self._con  # see the transaction's own writes
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._con.cursor()
@@ -184,7 +197,7 @@ class DuckDBStore:
 
     def write_connection(self) -> duckdb.DuckDBPyConnection:
         """The connection of the current transaction (for the value writer)."""
-        if self._depth == 0:
+        if not self._mine():
             raise StoreError("writes must happen inside store.transaction()")
         return self._con
 
@@ -194,17 +207,22 @@ class DuckDBStore:
         return self._con.cursor()
 
     def in_transaction(self) -> bool:
-        """Whether a transaction is open."""
-        return self._depth > 0
+        """Whether the calling thread has a transaction open."""
+        return self._mine()
 
     def track_writer(self, writer: DuckDBValueWriter) -> None:
-        """Remember a value writer so the transaction waits for its background insert."""
+        """Remember a value writer: its staged rows are flushed before any transaction begins."""
         self._writers.append(writer)
 
-    def _settle_writers(self) -> None:
-        writers, self._writers = self._writers, []
-        for writer in writers:
-            writer.close()
+    def untrack_writer(self, writer: DuckDBValueWriter) -> None:
+        """Forget a writer that finished or was discarded."""
+        if writer in self._writers:
+            self._writers.remove(writer)
+
+    def _sync_writers(self) -> None:
+        """Commit every writer's staged rows (re-raising their errors) so a new transaction sees them."""
+        for writer in list(self._writers):
+            writer.sync()
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -217,7 +235,9 @@ class DuckDBStore:
         with self._lock:
             outer = self._depth == 0
             if outer:
+                self._sync_writers()
                 self._con.execute("BEGIN TRANSACTION")
+                self._owner = threading.get_ident()
                 self._failed = False
             self._depth += 1
             try:
@@ -225,14 +245,14 @@ class DuckDBStore:
             except BaseException:
                 self._depth -= 1
                 if outer:
-                    self._settle_writers()
+                    self._owner = None
                     self._con.execute("ROLLBACK")
                 else:
                     self._failed = True
                 raise
             self._depth -= 1
             if outer:
-                self._settle_writers()
+                self._owner = None
                 if self._failed:
                     self._con.execute("ROLLBACK")
                     raise StoreError("an inner step failed; the whole transaction was rolled back")

@@ -58,6 +58,7 @@ class DuckDBValueWriter:
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: Future[None] | None = None
         self._done = False
+        self._error: BaseException | None = None
         self._con = store.staging_connection()
         self._con.execute(
             "INSERT INTO pending_imports VALUES (?, ?)", [import_id, datetime.now(UTC).replace(tzinfo=None)]
@@ -102,10 +103,21 @@ class DuckDBValueWriter:
             self._con.unregister("_ortswissen_batch")
 
     def wait(self) -> None:
-        """Wait for the background insert; re-raise its error."""
+        """Wait for the background insert; re-raise its error (now and at every later step)."""
+        if self._error is not None:
+            raise self._error
         if self._inflight is not None:
             inflight, self._inflight = self._inflight, None
-            inflight.result()
+            try:
+                inflight.result()
+            except BaseException as exc:
+                self._error = exc
+                raise
+
+    def sync(self) -> None:
+        """Commit everything staged so far (called before the store begins a transaction)."""
+        self._flush()
+        self.wait()
 
     def duplicates(self, limit: int = 50) -> tuple[int, list[DuplicateKey]]:
         """Keys that occur more than once in this import (outside transactions)."""
@@ -143,7 +155,8 @@ class DuckDBValueWriter:
 
         The values become visible when the caller records the import in the same transaction.
         """
-        self._flush()
+        if self._pending or self._inflight is not None:
+            raise StoreError("staged rows are not committed yet: begin the transaction after the last add()")
         self.wait()
         con = self._store.write_connection()
         con.execute("DELETE FROM pending_imports WHERE import_id = ?", [self._import_id])
@@ -168,6 +181,7 @@ class DuckDBValueWriter:
     def discard(self) -> None:
         """Remove the staged rows unless :meth:`finish` ran in a committed transaction."""
         self.close()
+        self._store.untrack_writer(self)
         try:
             recorded = self._con.execute("SELECT 1 FROM imports WHERE import_id = ?", [self._import_id]).fetchone()
             if recorded is None:
@@ -177,10 +191,10 @@ class DuckDBValueWriter:
             pass
 
     def close(self) -> None:
-        """Wait for any insert in flight (errors ignored: the import is ending) and stop the thread."""
+        """Wait for any insert in flight and stop the thread; an error is kept for the next step."""
         try:
             self.wait()
-        except Exception:
+        except Exception:  # kept in self._error: duplicates() and finish() raise it
             pass
         finally:
             if self._pool is not None:
