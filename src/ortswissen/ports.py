@@ -20,7 +20,7 @@ rolls everything back, so an import is either complete or absent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VALUE_BATCH_SCHEMA",
+    "ComputeInputs",
     "CrosswalkInfo",
     "DuplicateKey",
     "ImportRecord",
@@ -89,6 +90,21 @@ class CrosswalkInfo:
     params: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
     pairs: int = 0
+
+
+@dataclass(frozen=True)
+class ComputeInputs:
+    """What the indicator engine reads: an Ibis backend and two tables on it.
+
+    ``values``: the long value table (``indicator_id, level_id, unit_id, unit_valid_from,
+    date, scenario, value, status, flag``); ``units``: ``level_id, unit_id, valid_from,
+    valid_to, parent_id, area_m2``. The engine may create temporary tables on the backend.
+    """
+
+    backend: Any
+    values: Any
+    units: Any
+    close: Callable[[], None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,9 @@ class Store(Protocol):
         day (a Gebietsstand, including values re-expressed through a crosswalk);
         ``all_versions`` returns everything.
         """
+
+    def compute_inputs(self) -> ComputeInputs:
+        """The engine's input tables on an Ibis backend (see :class:`ComputeInputs`)."""
 
     def value_summary(self) -> pd.DataFrame:
         """Per indicator and level: first and last date, number of dates and of values."""

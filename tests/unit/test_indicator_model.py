@@ -317,7 +317,7 @@ def test_json_round_trip() -> None:
         decimals=1,
         polarity="higher_is_better",
         classification={"method": "manual", "breaks": [0, 5, 10]},
-        computation={"formula": "ew_u6 / ew_insgesamt * 100"},
+        computation={"template": "percent", "part": "ew_u6", "whole": "ew_insgesamt"},
         update_interval="yearly",
         visibility="internal",
     )

@@ -8,6 +8,12 @@ import click
 
 from ortswissen.cli._common import db_option, handle_errors, open_cli_store, print_table
 from ortswissen.indicators import IndicatorMeta
+from ortswissen.services.indicators import (
+    compute_indicators,
+    load_definitions,
+    register_definitions,
+    validate_definitions,
+)
 
 __all__ = ["register"]
 
@@ -59,6 +65,64 @@ def show(db: str | None, indicator_id: str) -> None:
 def schema() -> None:
     """Print the JSON Schema of indicator definitions."""
     click.echo(json.dumps(IndicatorMeta.json_schema(), indent=2, ensure_ascii=False))
+
+
+@indicators.command("validate")
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--standalone", is_flag=True, help="Check the file alone, without the indicators of a store.")
+def validate(db: str | None, file: str, standalone: bool) -> None:
+    """Prüfen / validate a YAML or JSON file of definitions: fields, inputs, cycles (writes nothing)."""
+    with handle_errors():
+        metas = load_definitions(file)
+        existing = []
+        if not standalone:
+            store = open_cli_store(db)
+            existing = store.list_indicators()
+            store.close()
+        graph = validate_definitions(metas, existing)
+    computed = [m.id for m in metas if m.computed]
+    click.echo(
+        f"{file}: {len(metas)} definition(s) valid, {len(computed)} computed; "
+        f"order: {', '.join(graph.order(computed)) or '–'}"
+    )
+
+
+@indicators.command("define")
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--no-compute", is_flag=True, help="Store the definitions without computing values.")
+def define(db: str | None, file: str, no_compute: bool) -> None:
+    """Anlegen / validate and store the definitions of FILE, then compute the computed ones."""
+    with handle_errors():
+        metas = load_definitions(file)
+        store = open_cli_store(db, write=True)
+        try:
+            n = register_definitions(store, metas, compute=not no_compute)
+        finally:
+            store.close()
+    click.echo(f"{n} definition(s) stored from {file}")
+
+
+@indicators.command("compute")
+@db_option
+@click.argument("indicator_ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def compute(db: str | None, indicator_ids: tuple[str, ...], as_json: bool) -> None:
+    """Berechnen / derive upper levels and computed indicators (all, or the INDICATOR_IDS and what they need)."""
+    with handle_errors():
+        store = open_cli_store(db, write=True)
+        try:
+            result = compute_indicators(store, list(indicator_ids) or None)
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    click.echo(
+        f"{len(result.indicators)} computed and {len(result.aggregated)} aggregated indicator(s): "
+        f"{result.written:,} values in {result.seconds:.1f} s"
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -27,6 +27,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ortswissen.indicators._computation import Computation, default_kind_and_aggregation, parse_computation
 from ortswissen.units._levels import ID_PATTERN
 
 __all__ = [
@@ -179,7 +180,20 @@ class IndicatorMeta(BaseModel):
     classification: ClassificationDefaults = ClassificationDefaults()
     visibility: Visibility = Visibility.PUBLIC
     owner: str = "default"
-    computation: dict[str, Any] | None = None
+    computation: Computation | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_from_computation(cls, data: Any) -> Any:
+        """A computed indicator's kind and aggregation default to what its template implies."""
+        if not isinstance(data, dict) or data.get("computation") is None:
+            return data
+        computation = parse_computation(data["computation"])
+        kind, rule = default_kind_and_aggregation(computation)
+        data = dict(data, computation=computation)
+        data.setdefault("kind", kind)
+        data.setdefault("aggregation", rule)
+        return data
 
     @field_validator("title_de", "title_en")
     @classmethod
@@ -204,7 +218,19 @@ class IndicatorMeta(BaseModel):
             raise ValueError(f"indicator {self.id!r} is a count; counts aggregate by 'sum' (or 'none')")
         if self.aggregation.numerator == self.id or self.aggregation.denominator == self.id:
             raise ValueError(f"indicator {self.id!r} cannot be its own numerator or denominator")
+        if self.computation is not None and self.id in self.computation.inputs():
+            raise ValueError(f"indicator {self.id!r} cannot be an input of its own computation")
         return self
+
+    @property
+    def computed(self) -> bool:
+        """Whether the values are computed from other indicators or georesources."""
+        return self.computation is not None
+
+    def inputs(self) -> list[str]:
+        """Indicators this one depends on: the computation's inputs and the aggregation rule's."""
+        own = self.computation.inputs() if self.computation is not None else []
+        return list(dict.fromkeys([*own, *self.aggregation.inputs()]))
 
     @property
     def negative_allowed(self) -> bool:

@@ -24,6 +24,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from ortswissen.errors import ImportRejected, InvalidInput, NotFound
 from ortswissen.indicators import IndicatorMeta
 from ortswissen.io import EncodingProblem, TableSource, ValueSpec, open_table
@@ -46,6 +48,7 @@ class ImportOptions:
     strict: bool = False  # warnings count as errors
     max_issues_per_code: int = 50
     create_indicators: bool = True  # create indicators defined by the profile if missing
+    recompute: bool = True  # recompute dependants and upper levels of the imported indicators at once
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -143,12 +146,14 @@ def import_values(
     sha = getattr(getattr(source, "facts", None), "sha256", "") or file_sha256(path)
     progress.start(f"Import {path.name}", None)
     writer = store.value_writer(import_id)
+    seen: set[str] = set()
     try:
         # 1. stream, validate and stage (staged values stay invisible; memory stays bounded)
         for raw in source.batches(report):
             batch = validator.validate(raw)
             if batch is not None and report.ok:
                 writer.add(batch)
+                seen.update(pc.unique(batch.column("indicator_id")).to_pylist())
             progress.advance(raw.num_rows)
         validator.finish()
         if validator.rows_read == 0 or (validator.rows_read == validator.blank_rows):
@@ -201,6 +206,12 @@ def import_values(
         progress.finish()
     report.details["import_id"] = import_id
     report.details["sha256"] = sha
+    if options.recompute and not report.details.get("dry_run") and seen:
+        from ortswissen.services.indicators import recompute_after_import
+
+        derived = recompute_after_import(store, sorted(seen))
+        if derived is not None:
+            report.details["recomputed"] = derived.to_dict()
     log.info("%s", report.summary())
     return report
 

@@ -36,7 +36,7 @@ from ortswissen.errors import (
 )
 from ortswissen.georesources import GeoresourceMeta, resolve_assignments
 from ortswissen.indicators import IndicatorMeta
-from ortswissen.ports import CrosswalkInfo, ImportRecord, VintageInfo
+from ortswissen.ports import ComputeInputs, CrosswalkInfo, ImportRecord, VintageInfo
 from ortswissen.storage.duckdb._connection import connect
 from ortswissen.storage.duckdb._geoframes import (
     attributes_to_json,
@@ -550,6 +550,19 @@ class DuckDBStore:
             params.append(scenario)
         sql += " ORDER BY v.indicator_id, v.level_id, v.date, v.unit_id, v.unit_valid_from"
         return _frame(self._read().execute(sql, params).to_arrow_table())
+
+    def compute_inputs(self) -> ComputeInputs:
+        """The value and unit tables on an Ibis DuckDB backend over a cursor of this store."""
+        import ibis
+
+        cursor = self._con.cursor()
+        backend = ibis.duckdb.from_connection(cursor)
+        values = backend.sql(
+            "SELECT indicator_id, level_id, unit_id, unit_valid_from, date, scenario, value, status, flag "
+            "FROM indicator_values"
+        )
+        units = backend.sql("SELECT level_id, unit_id, valid_from, valid_to, parent_id, area_m2 FROM unit_versions")
+        return ComputeInputs(backend=backend, values=values, units=units, close=cursor.close)
 
     def value_summary(self) -> pd.DataFrame:
         """First/last date, number of dates and values per indicator and level."""

@@ -32,7 +32,7 @@ from ortswissen.errors import (
 )
 from ortswissen.georesources import ASSIGNMENT_COLUMNS, GeoresourceMeta, resolve_assignments
 from ortswissen.indicators import IndicatorMeta
-from ortswissen.ports import VALUE_BATCH_SCHEMA, CrosswalkInfo, DuplicateKey, ImportRecord, VintageInfo
+from ortswissen.ports import VALUE_BATCH_SCHEMA, ComputeInputs, CrosswalkInfo, DuplicateKey, ImportRecord, VintageInfo
 from ortswissen.units import END_OF_TIME, UNIT_COLUMNS, Level, Vintage, require_columns
 
 __all__ = ["MemoryStore"]
@@ -257,6 +257,41 @@ class MemoryStore:
     def value_writer(self, import_id: str) -> _MemoryValueWriter:
         """A writer for one import's values."""
         return _MemoryValueWriter(self, import_id)
+
+    def compute_inputs(self) -> ComputeInputs:
+        """The visible values and the unit versions as tables of an in-memory Ibis DuckDB backend."""
+        import ibis
+
+        backend = ibis.duckdb.connect()
+        cols = ["indicator_id", "level_id", "unit_id", "unit_valid_from", "date", "scenario", "value", "status", "flag"]
+        v = self._visible()[cols].copy() if len(self._visible()) else pd.DataFrame({c: [] for c in cols})
+        v["value"] = v["value"].astype(float)
+        v["flag"] = v["flag"].astype(object).where(v["flag"].notna(), None)
+        all_units = self._t["units"]
+        units = pd.DataFrame(all_units[["level_id", "unit_id", "valid_from", "valid_to", "parent_id"]])
+        units["area_m2"] = all_units.geometry.area.to_numpy(dtype=float) if len(all_units) else []
+        values_schema = {
+            "indicator_id": "string",
+            "level_id": "string",
+            "unit_id": "string",
+            "unit_valid_from": "date",
+            "date": "date",
+            "scenario": "string",
+            "value": "float64",
+            "status": "string",
+            "flag": "string",
+        }
+        units_schema = {
+            "level_id": "string",
+            "unit_id": "string",
+            "valid_from": "date",
+            "valid_to": "date",
+            "parent_id": "string",
+            "area_m2": "float64",
+        }
+        values = backend.create_table("values_", ibis.memtable(v, schema=values_schema), temp=True)
+        unit_table = backend.create_table("units_", ibis.memtable(units, schema=units_schema), temp=True)
+        return ComputeInputs(backend=backend, values=values, units=unit_table, close=backend.disconnect)
 
     def read_values(
         self,

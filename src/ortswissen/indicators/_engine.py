@@ -1,0 +1,788 @@
+"""The indicator engine: aggregation rules and templates compiled to Ibis expressions.
+
+One backend-neutral program: the same expressions run on DuckDB (the embedded default),
+PostgreSQL and Spark. The engine reads two tables the store provides,
+
+* ``values``: ``indicator_id, level_id, unit_id, unit_valid_from, date, scenario, value,
+  status, flag`` (the long value table; derived rows, flagged ``calc:``/``agg:``, are ignored),
+* ``units``: ``level_id, unit_id, valid_from, valid_to, parent_id, area_m2``,
+
+plus prepared tables for the spatial templates (features already assigned to units at
+import), and returns derived rows of the same shape as ``values``.
+
+Rules, the same for every template:
+
+* **Status.** Each row carries a severity: ok < estimated < projected < missing < suppressed.
+  A result takes the highest severity of its inputs; without a number in every input the
+  value is missing (``null``), never 0. A ratio with a zero denominator is missing with the
+  flag ``calc:zero_denominator``.
+* **Aggregation** (imported indicators, up the nested levels): ``sum``/``min``/``max`` over
+  the child units, ``weighted_mean`` by a weight indicator, ``ratio`` as the ratio of the
+  aggregated numerator and denominator (a share is never averaged), ``none``: nothing. An
+  upper unit is missing when a child valid on the date has no row or no number. Observed
+  values on the upper level always win: a level and date with imported values is not
+  overwritten. Values re-expressed on another Gebietsstand aggregate to that Gebietsstand.
+* **Computed indicators** are computed on every level from that level's inputs, so a share
+  of a district is the ratio of the district's summed counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from ortswissen.errors import DefinitionError
+from ortswissen.indicators._computation import (
+    ChangeComputation,
+    ChangeSinceComputation,
+    CompositeComputation,
+    DensityComputation,
+    DifferenceComputation,
+    FeatureStatComputation,
+    LineLengthComputation,
+    NearestDistanceComputation,
+    PointCountComputation,
+    ProductComputation,
+    RatioComputation,
+    SubsetShareComputation,
+    SumComputation,
+    TrendComputation,
+)
+from ortswissen.indicators._dag import DependencyGraph
+from ortswissen.indicators._model import IndicatorMeta
+
+__all__ = ["DERIVED_FLAG_PREFIXES", "RESULT_SCHEMA", "SEVERITY", "STATUS_OF_SEVERITY", "Engine", "LevelLink"]
+
+#: Severity of each status; a derived value takes the highest of its inputs.
+SEVERITY: dict[str, int] = {"ok": 0, "estimated": 1, "projected": 2, "missing": 3, "suppressed": 4}
+STATUS_OF_SEVERITY: dict[int, str] = {v: k for k, v in SEVERITY.items()}
+_MISSING = SEVERITY["missing"]
+#: Flags of rows the engine wrote (they are never inputs).
+DERIVED_FLAG_PREFIXES = ("calc:", "agg:")
+KEY = ("level_id", "unit_id", "unit_valid_from", "date", "scenario")
+_ROW = (*KEY, "value", "sev", "flag")
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("indicator_id", pa.string()),
+        ("level_id", pa.string()),
+        ("unit_id", pa.string()),
+        ("unit_valid_from", pa.date32()),
+        ("date", pa.date32()),
+        ("scenario", pa.string()),
+        ("value", pa.float64()),
+        ("status", pa.string()),
+        ("flag", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class LevelLink:
+    """A level and, when it nests into one, its parent level."""
+
+    level_id: str
+    parent_level_id: str | None
+
+
+@dataclass
+class _Run:
+    rows: dict[str, ir.Table] = field(default_factory=dict)  # indicator → rows (all levels)
+    derived: list[ir.Table] = field(default_factory=list)  # parts with an indicator_id column
+
+
+def _sev_of_status(status: ir.StringValue) -> ir.IntegerValue:
+    cases = [(status == name, sev) for name, sev in SEVERITY.items()]
+    return ibis.cases(*cases, else_=_MISSING).cast("int32")
+
+
+def _status_of_sev(sev: ir.IntegerValue) -> ir.StringValue:
+    return ibis.cases(*[(sev == v, ibis.literal(k)) for k, v in SEVERITY.items()], else_="missing")
+
+
+def _greatest(*values: ir.IntegerValue) -> ir.IntegerValue:
+    out = values[0]
+    for value in values[1:]:
+        out = ibis.cases((value > out, value), else_=out)
+    return out
+
+
+class Engine:
+    """Derives the values of computed indicators and of aggregated levels.
+
+    Parameters
+    ----------
+    backend
+        An Ibis backend that holds ``values`` and ``units``.
+    values, units
+        The input tables (see the module docstring for their columns).
+    metas
+        All indicator definitions (imported and computed).
+    levels
+        The levels with their parent level (nested levels only aggregate upwards).
+    prepared
+        Spatial preparations per computed indicator id, from the service: for
+        ``point_count``/``feature_stat``/``subset_share``/``line_length`` a frame with
+        ``level_id, unit_id, unit_valid_from, valid_from, valid_to, x, in_subset`` (one row
+        per feature and unit assignment; ``x`` is the attribute or the length in metres);
+        for ``nearest_distance`` finished rows ``level_id, unit_id, unit_valid_from, date,
+        value``. Dates for the spatial templates come in ``dates``.
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        values: ir.Table,
+        units: ir.Table,
+        metas: Iterable[IndicatorMeta],
+        levels: Sequence[LevelLink],
+        *,
+        prepared: Mapping[str, pd.DataFrame] | None = None,
+        dates: Mapping[str, Sequence[dt.date]] | None = None,
+        materialize: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.graph = DependencyGraph(metas)
+        self.metas = self.graph.metas
+        self.levels = list(levels)
+        self.prepared = dict(prepared or {})
+        self.dates = dict(dates or {})
+        self._materialize = materialize
+        self._counter = 0
+        written_by_us = ibis.or_(*[values.flag.startswith(prefix) for prefix in DERIVED_FLAG_PREFIXES])
+        self.values = values.filter(values.flag.isnull() | ~written_by_us)
+        self.units = units
+
+    # -- public -------------------------------------------------------------------------------
+    def run(self, targets: Iterable[str] | None = None, *, aggregate: Iterable[str] | None = None) -> list[ir.Table]:
+        """Derived rows (``RESULT_SCHEMA``, in parts) for ``targets`` (default: every computed indicator).
+
+        ``aggregate`` names the imported indicators whose upper-level values are derived
+        (default: every imported indicator that the targets need, or all when no targets given).
+        """
+        computed = set(self.graph.order()) if targets is None else set(targets)
+        unknown = sorted(i for i in computed if i not in self.metas)
+        if unknown:
+            raise DefinitionError(f"unknown indicator(s): {', '.join(unknown)}")
+        needed = self.graph.closure(computed)
+        if aggregate is None:
+            imported = [i for i, m in self.metas.items() if not m.computed]
+            aggregate = imported if targets is None else [i for i in needed if not self.metas[i].computed]
+        else:
+            aggregate = list(aggregate)
+        for meta in (self.metas[i] for i in list(aggregate)):  # a ratio rule needs its parts aggregated
+            aggregate = [*aggregate, *[i for i in meta.aggregation.inputs() if not self.metas[i].computed]]
+        run = _Run()
+        base_ids = sorted({*aggregate, *(i for i in needed if not self.metas[i].computed)})
+        self._aggregate(run, base_ids, set(aggregate))
+        for indicator_id in self.graph.order(needed):
+            table = self._compute(run, self.metas[indicator_id])
+            run.rows[indicator_id] = table
+            if indicator_id in computed:
+                run.derived.append(table.mutate(indicator_id=ibis.literal(indicator_id)))
+        return [self._result(t) for t in run.derived]
+
+    @staticmethod
+    def _result(t: ir.Table) -> ir.Table:
+        return t.select(
+            "indicator_id", *KEY, t.value.cast("float64").name("value"), _status_of_sev(t.sev).name("status"), "flag"
+        )
+
+    def to_pyarrow(self, parts: Sequence[ir.Table]) -> pa.Table:
+        """Execute the parts and return their rows with :data:`RESULT_SCHEMA` (one query per part)."""
+        tables = [self.backend.to_pyarrow(p).select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA) for p in parts]
+        return pa.concat_tables(tables) if tables else RESULT_SCHEMA.empty_table()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _keep(self, table: ir.Table) -> ir.Table:
+        if not self._materialize:
+            return table
+        self._counter += 1
+        name = f"_ow_engine_{self._counter}"
+        return self.backend.create_table(name, table, temp=True, overwrite=True)
+
+    def _rows(self, run: _Run, indicator_id: str) -> ir.Table:
+        if indicator_id not in run.rows:
+            raise DefinitionError(f"indicator {indicator_id!r} has no rows in this run")
+        return run.rows[indicator_id]
+
+    def _base(self, ids: Sequence[str]) -> ir.Table:
+        v = self.values
+        return v.filter(v.indicator_id.isin(list(ids))).select(
+            "indicator_id",
+            *KEY,
+            v.value.cast("float64").name("value"),
+            _sev_of_status(v.status).name("sev"),
+            v.flag.cast("string").name("flag"),
+        )
+
+    def _levels_bottom_up(self) -> list[LevelLink]:
+        parents = {lv.level_id: lv.parent_level_id for lv in self.levels}
+
+        def depth(level_id: str) -> int:
+            d, seen = 0, set()
+            while parents.get(level_id) and level_id not in seen:
+                seen.add(level_id)
+                level_id = parents[level_id]  # type: ignore[assignment]
+                d += 1
+            return d
+
+        return sorted((lv for lv in self.levels if lv.parent_level_id), key=lambda lv: -depth(lv.level_id))
+
+    # -- aggregation up the levels --------------------------------------------------------------
+    def _aggregate(self, run: _Run, base_ids: Sequence[str], aggregate: set[str]) -> None:
+        if not base_ids:
+            return
+        current = self._keep(self._base(base_ids))
+        observed = current
+        by_method: dict[str, str] = {i: self.metas[i].aggregation.method.value for i in aggregate}
+        simple = [i for i, m in by_method.items() if m in ("sum", "min", "max")]
+        weighted = [i for i, m in by_method.items() if m == "weighted_mean"]
+        ratios = [i for i, m in by_method.items() if m == "ratio"]
+        new_parts: list[ir.Table] = []
+        for link in self._levels_bottom_up():
+            child = current.filter(current.level_id == link.level_id)
+            mapped = self._map_to_parent(child, link)
+            pieces: list[ir.Table] = []
+            if simple:
+                pieces.append(self._aggregate_simple(mapped, link, simple, by_method))
+            for indicator_id in weighted:
+                pieces.append(self._aggregate_weighted(mapped, link, indicator_id))
+            if not pieces:
+                continue
+            agg = pieces[0]
+            for piece in pieces[1:]:
+                agg = agg.union(piece)
+            agg = self._keep(self._prefer_observed(agg, observed, link.parent_level_id))
+            if ratios:
+                ratio_rows = self._ratio_rows(agg, ratios, link.parent_level_id)  # type: ignore[arg-type]
+                agg = self._keep(agg.union(self._prefer_observed(ratio_rows, observed, link.parent_level_id)))
+            new_parts.append(agg)
+            current = self._keep(current.union(agg))
+        for indicator_id in base_ids:
+            run.rows[indicator_id] = current.filter(current.indicator_id == indicator_id).drop("indicator_id")
+        wanted = sorted(aggregate)
+        for part in new_parts:
+            run.derived.append(part.filter(part.indicator_id.isin(wanted)))
+
+    def _map_to_parent(self, child: ir.Table, link: LevelLink) -> ir.Table:
+        """Child rows with the parent unit version valid where the child's territory applies.
+
+        A natural row (date within the child version) uses the parent valid on the date; a
+        re-expressed row uses the parent valid when the child version starts, and is marked
+        non-natural so it aggregates separately (another Gebietsstand).
+        """
+        u = self.units
+        cu = u.filter(u.level_id == link.level_id).select(
+            c_unit=u.unit_id, c_from=u.valid_from, c_to=u.valid_to, parent_id=u.parent_id
+        )
+        joined = child.join(cu, [child.unit_id == cu.c_unit, child.unit_valid_from == cu.c_from])
+        natural = (joined.date >= joined.c_from) & (joined.c_to.isnull() | (joined.date <= joined.c_to))
+        joined = joined.mutate(
+            natural=natural,
+            eff=ibis.cases((natural, joined.date), (joined.date < joined.c_from, joined.c_from), else_=joined.c_to),
+        )
+        pu = u.filter(u.level_id == link.parent_level_id).select(p_unit=u.unit_id, p_from=u.valid_from, p_to=u.valid_to)
+        mapped = joined.join(
+            pu,
+            [
+                joined.parent_id == pu.p_unit,
+                pu.p_from <= joined.eff,
+                pu.p_to.isnull() | (pu.p_to >= joined.eff),
+            ],
+        )
+        return mapped
+
+    def _expected_children(self, link: LevelLink, dates: ir.Table) -> ir.Table:
+        u = self.units
+        cu = u.filter((u.level_id == link.level_id) & u.parent_id.notnull())
+        pairs = cu.cross_join(dates)
+        pairs = pairs.filter(
+            (pairs.valid_from <= pairs.date) & (pairs.valid_to.isnull() | (pairs.valid_to >= pairs.date))
+        )
+        return pairs.group_by(e_parent=pairs.parent_id, e_date=pairs.date).aggregate(expected=pairs.count())
+
+    def _aggregate_simple(
+        self, mapped: ir.Table, link: LevelLink, ids: Sequence[str], by_method: Mapping[str, str]
+    ) -> ir.Table:
+        m = mapped.filter(mapped.indicator_id.isin(list(ids)))
+        methods = ibis.memtable({"m_id": list(ids), "method": [by_method[i] for i in ids]})
+        m = m.join(methods, m.indicator_id == methods.m_id)
+        grouped = m.group_by(
+            "indicator_id",
+            unit_id=m.p_unit,
+            unit_valid_from=m.p_from,
+            date=m.date,
+            scenario=m.scenario,
+            natural=m.natural,
+            method=m.method,
+        ).aggregate(
+            n=m.count(),
+            n_num=m.value.count(),
+            s=m.value.sum(),
+            lo=m.value.min(),
+            hi=m.value.max(),
+            sev=m.sev.max(),
+        )
+        return self._finish_aggregate(grouped, link, grouped.method)
+
+    def _finish_aggregate(self, grouped: ir.Table, link: LevelLink, method: ir.StringValue) -> ir.Table:
+        dates = grouped.select("date").distinct()
+        expected = self._expected_children(link, dates)
+        g = grouped.left_join(expected, [grouped.unit_id == expected.e_parent, grouped.date == expected.e_date])
+        complete = (g.n_num == g.n) & (~g.natural | (g.n >= g.expected.fill_null(0)))
+        value = ibis.cases((method == "min", g.lo), (method == "max", g.hi), else_=g.s)
+        sev = ibis.cases((complete, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING)))
+        flag = ibis.cases((complete, ibis.literal("agg:") + method), else_=ibis.literal("agg:incomplete"))
+        out = g.select(
+            "indicator_id",
+            level_id=ibis.literal(link.parent_level_id),
+            unit_id=g.unit_id,
+            unit_valid_from=g.unit_valid_from,
+            date=g.date,
+            scenario=g.scenario,
+            value=ibis.cases((complete, value), else_=ibis.null("float64")).cast("float64"),
+            sev=sev.cast("int32"),
+            flag=flag,
+            natural=g.natural,
+        )
+        return out
+
+    def _aggregate_weighted(self, mapped: ir.Table, link: LevelLink, indicator_id: str) -> ir.Table:
+        weight_id = self.metas[indicator_id].aggregation.weight
+        x = mapped.filter(mapped.indicator_id == indicator_id)
+        w = mapped.filter(mapped.indicator_id == weight_id).select(
+            w_unit=mapped.unit_id,
+            w_from=mapped.unit_valid_from,
+            w_date=mapped.date,
+            w_scen=mapped.scenario,
+            w=mapped.value,
+            w_sev=mapped.sev,
+        )
+        j = x.left_join(
+            w, [x.unit_id == w.w_unit, x.unit_valid_from == w.w_from, x.date == w.w_date, x.scenario == w.w_scen]
+        )
+        grouped = j.group_by(
+            "indicator_id",
+            unit_id=j.p_unit,
+            unit_valid_from=j.p_from,
+            date=j.date,
+            scenario=j.scenario,
+            natural=j.natural,
+        ).aggregate(
+            n=j.count(),
+            n_num=(j.value.notnull() & j.w.notnull()).sum(),
+            s=(j.value * j.w).sum() / j.w.sum().nullif(0),
+            lo=ibis.null("float64"),
+            hi=ibis.null("float64"),
+            sev=_greatest(j.sev, j.w_sev.fill_null(_MISSING)).max(),
+        )
+        grouped = grouped.mutate(n_num=grouped.n_num.cast("int64"))
+        return self._finish_aggregate(grouped, link, ibis.literal("weighted_mean"))
+
+    def _ratio_rows(self, agg: ir.Table, ratios: Sequence[str], level_id: str) -> ir.Table:
+        parts: list[ir.Table] = []
+        for indicator_id in ratios:
+            rule = self.metas[indicator_id].aggregation
+            num = agg.filter(agg.indicator_id == rule.numerator).drop("indicator_id")
+            den = agg.filter(agg.indicator_id == rule.denominator).drop("indicator_id")
+            rows = self._combine([num, den], lambda v, s=rule.scale: v[0] / v[1] * s, zero_guard=1)
+            parts.append(
+                rows.mutate(
+                    indicator_id=ibis.literal(indicator_id),
+                    natural=ibis.literal(True),
+                    flag=ibis.cases((rows.flag == "calc:zero_denominator", rows.flag), else_=ibis.literal("agg:ratio")),
+                ).select("indicator_id", *_ROW, "natural")
+            )
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.union(part)
+        return out.filter(out.level_id == level_id)
+
+    def _prefer_observed(self, agg: ir.Table, observed: ir.Table, level_id: str | None) -> ir.Table:
+        """Drop aggregated rows where a unit has an imported value, and re-expressed rows duplicating natural ones."""
+        obs = (
+            observed.filter(observed.level_id == level_id)
+            .select(
+                o_ind=observed.indicator_id, o_unit=observed.unit_id, o_date=observed.date, o_scen=observed.scenario
+            )
+            .distinct()
+        )
+        kept = agg.anti_join(
+            obs,
+            [
+                agg.indicator_id == obs.o_ind,
+                agg.unit_id == obs.o_unit,
+                agg.date == obs.o_date,
+                agg.scenario == obs.o_scen,
+            ],
+        )
+        nat = kept.filter(kept.natural).select(
+            n_ind=kept.indicator_id,
+            n_unit=kept.unit_id,
+            n_from=kept.unit_valid_from,
+            n_date=kept.date,
+            n_scen=kept.scenario,
+        )
+        other = kept.filter(~kept.natural).anti_join(
+            nat,
+            [
+                kept.indicator_id == nat.n_ind,
+                kept.unit_id == nat.n_unit,
+                kept.unit_valid_from == nat.n_from,
+                kept.date == nat.n_date,
+                kept.scenario == nat.n_scen,
+            ],
+        )
+        both = kept.filter(kept.natural).union(other)
+        return both.drop("natural")
+
+    # -- templates ----------------------------------------------------------------------------
+    def _combine(
+        self,
+        inputs: Sequence[ir.Table],
+        formula: Any,
+        *,
+        zero_guard: int | None = None,
+    ) -> ir.Table:
+        """Outer-combine the rows of several inputs on the key and apply ``formula`` to their values.
+
+        ``zero_guard``: the position of a denominator; where it is 0 the value is missing.
+        """
+        tagged = [t.select(*KEY, "value", "sev", pos=ibis.literal(i)) for i, t in enumerate(inputs)]
+        u = tagged[0]
+        for t in tagged[1:]:
+            u = u.union(t)
+        aggs: dict[str, Any] = {"sev": u.sev.max(), "n": u.pos.nunique()}
+        for i in range(len(inputs)):
+            aggs[f"v{i}"] = ibis.cases((u.pos == i, u.value), else_=ibis.null("float64")).max()
+        g = u.group_by(*KEY).aggregate(**aggs)
+        values = [g[f"v{i}"] for i in range(len(inputs))]
+        have_all = (g.n == len(inputs)) & ibis.and_(*[v.notnull() for v in values])
+        zero = values[zero_guard] == 0 if zero_guard is not None else ibis.literal(False)
+        ok = have_all & ~zero
+        result = formula(values)
+        out = g.select(
+            *KEY,
+            value=ibis.cases((ok, result), else_=ibis.null("float64")).cast("float64"),
+            sev=ibis.cases((ok, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING))).cast("int32"),
+            flag=ibis.cases((have_all & zero, ibis.literal("calc:zero_denominator")), else_=ibis.null("string")),
+        )
+        return out
+
+    def _with_flag(self, table: ir.Table, template: str) -> ir.Table:
+        return table.mutate(flag=table.flag.fill_null(f"calc:{template}")).select(*_ROW)
+
+    def _compute(self, run: _Run, meta: IndicatorMeta) -> ir.Table:
+        c = meta.computation
+        rows = lambda i: self._rows(run, i)  # noqa: E731
+        match c:
+            case SumComputation():
+                out = self._combine([rows(i) for i in c.terms], lambda v: sum(v[1:], v[0]))
+            case DifferenceComputation():
+                out = self._combine(
+                    [rows(c.minuend), *[rows(i) for i in c.subtrahends]], lambda v: v[0] - sum(v[2:], v[1])
+                )
+            case ProductComputation():
+                constant = c.constant
+
+                def product(v: list[Any]) -> Any:
+                    out = v[0] * constant
+                    for x in v[1:]:
+                        out = out * x
+                    return out
+
+                out = self._combine([rows(i) for i in c.factors], product)
+            case RatioComputation():
+                scale = c.scale
+                out = self._combine([rows(c.part), rows(c.whole)], lambda v: v[0] / v[1] * scale, zero_guard=1)
+            case ChangeComputation() | ChangeSinceComputation():
+                out = self._change(rows(c.input), c)
+            case TrendComputation():
+                out = self._trend(rows(c.input), c)
+            case CompositeComputation():
+                out = self._composite(run, c)
+            case DensityComputation():
+                out = self._density(rows(c.input), c)
+            case NearestDistanceComputation():
+                out = self._prepared_values(meta.id)
+            case (
+                PointCountComputation() | FeatureStatComputation() | SubsetShareComputation() | LineLengthComputation()
+            ):
+                out = self._features(meta.id, c)
+            case _:  # pragma: no cover - the model admits no other computation
+                raise DefinitionError(f"indicator {meta.id!r}: no computation")
+        return self._keep(self._with_flag(out, c.template))
+
+    def _change(self, x: ir.Table, c: ChangeComputation | ChangeSinceComputation) -> ir.Table:
+        then = x.select(
+            t_unit=x.unit_id,
+            t_from=x.unit_valid_from,
+            t_scen=x.scenario,
+            t_date=x.date,
+            t_value=x.value,
+            t_sev=x.sev,
+            t_level=x.level_id,
+        )
+        if isinstance(c, ChangeSinceComputation):
+            then = then.filter(then.t_date == ibis.literal(c.reference_date))
+            cond = []
+        elif c.years is not None:
+            cond = [x.date - ibis.interval(years=c.years) == then.t_date]
+        else:
+            idx = self._date_index(x)
+            x = x.join(idx, [x.level_id == idx.i_level, x.scenario == idx.i_scen, x.date == idx.i_date]).drop(
+                "i_level", "i_scen", "i_date"
+            )
+            then = (
+                then.join(idx, [then.t_level == idx.i_level, then.t_scen == idx.i_scen, then.t_date == idx.i_date])
+                .drop("i_level", "i_scen", "i_date")
+                .rename(t_idx="idx")
+            )
+            cond = [x.idx - c.periods == then.t_idx]
+        j = x.left_join(
+            then,
+            [
+                x.level_id == then.t_level,
+                x.unit_id == then.t_unit,
+                x.unit_valid_from == then.t_from,
+                x.scenario == then.t_scen,
+                *cond,
+            ],
+        )
+        have = j.value.notnull() & j.t_value.notnull()
+        if c.relative:
+            zero = j.t_value == 0
+            value = (j.value - j.t_value) / j.t_value * c.scale
+        else:
+            zero = ibis.literal(False)
+            value = j.value - j.t_value
+        ok = have & ~zero
+        sev = _greatest(j.sev, j.t_sev.fill_null(_MISSING))
+        return j.select(
+            *KEY,
+            value=ibis.cases((ok, value), else_=ibis.null("float64")).cast("float64"),
+            sev=ibis.cases((ok, sev), else_=_greatest(sev, ibis.literal(_MISSING))).cast("int32"),
+            flag=ibis.cases(
+                (have & zero, ibis.literal("calc:zero_denominator")),
+                (j.t_unit.isnull(), ibis.literal("calc:no_base_value")),
+                else_=ibis.null("string"),
+            ),
+        )
+
+    def _date_index(self, x: ir.Table) -> ir.Table:
+        d = x.select(i_level=x.level_id, i_scen=x.scenario, i_date=x.date).distinct()
+        return d.mutate(
+            idx=ibis.dense_rank().over(ibis.window(group_by=[d.i_level, d.i_scen], order_by=d.i_date)).cast("int64")
+        )
+
+    def _trend(self, x: ir.Table, c: TrendComputation) -> ir.Table:
+        idx = self._date_index(x)
+        x = x.join(idx, [x.level_id == idx.i_level, x.scenario == idx.i_scen, x.date == idx.i_date]).drop(
+            "i_level", "i_scen", "i_date"
+        )
+        past = x.select(
+            p_level=x.level_id,
+            p_unit=x.unit_id,
+            p_from=x.unit_valid_from,
+            p_scen=x.scenario,
+            p_idx=x.idx,
+            p_date=x.date,
+            p_value=x.value,
+            p_sev=x.sev,
+        )
+        j = x.join(
+            past,
+            [
+                x.level_id == past.p_level,
+                x.unit_id == past.p_unit,
+                x.unit_valid_from == past.p_from,
+                x.scenario == past.p_scen,
+                past.p_idx <= x.idx,
+                past.p_idx > x.idx - c.periods,
+            ],
+        )
+        t = (j.p_date.epoch_days() - j.date.epoch_days()).cast("float64") / 365.25
+        y = j.p_value
+        g = j.group_by(*KEY).aggregate(
+            n=y.count(),
+            rows=j.count(),
+            sx=t.sum(where=y.notnull()),
+            sy=y.sum(),
+            sxy=(t * y).sum(),
+            sxx=(t * t).sum(where=y.notnull()),
+            syy=(y * y).sum(),
+            sev=j.p_sev.max(),
+        )
+        n = g.n.cast("float64")
+        cov = n * g.sxy - g.sx * g.sy
+        varx = n * g.sxx - g.sx * g.sx
+        vary = n * g.syy - g.sy * g.sy
+        full = (g.n == c.periods) & (g.rows == c.periods)
+        if c.template == "trend":
+            value = cov / varx.nullif(0)
+            degenerate = varx <= 0
+        else:
+            value = cov / (varx * vary).sqrt().nullif(0)
+            degenerate = (varx * vary) <= 1e-12 * (ibis.greatest(g.syy * n, 1.0))
+        ok = full & ~degenerate
+        return g.select(
+            *KEY,
+            value=ibis.cases((ok, value), else_=ibis.null("float64")).cast("float64"),
+            sev=ibis.cases((ok, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING))).cast("int32"),
+            flag=ibis.cases(
+                (~full, ibis.literal("calc:too_few_values")),
+                (degenerate, ibis.literal("calc:constant_series")),
+                else_=ibis.null("string"),
+            ),
+        )
+
+    def _composite(self, run: _Run, c: CompositeComputation) -> ir.Table:
+        normed: list[ir.Table] = []
+        for part in c.components:
+            x = self._rows(run, part.indicator)
+            win = ibis.window(group_by=[x.level_id, x.date, x.scenario])
+            if c.normalisation == "zscore":
+                z = (x.value - x.value.mean().over(win)) / x.value.std(how="pop").over(win).nullif(0)
+                z = -z if part.polarity == "higher_is_worse" else z
+            elif c.normalisation == "minmax":
+                lo, hi = x.value.min().over(win), x.value.max().over(win)
+                z = (x.value - lo) / (hi - lo).nullif(0)
+                z = 1 - z if part.polarity == "higher_is_worse" else z
+            else:
+                ranked = x.filter(x.value.notnull())
+                rwin = ibis.window(group_by=[ranked.level_id, ranked.date, ranked.scenario], order_by=ranked.value)
+                pr = ibis.percent_rank().over(rwin)
+                ranked = ranked.mutate(z=pr)
+                missing = x.filter(x.value.isnull()).mutate(z=ibis.null("float64"))
+                x = ranked.union(missing)
+                z = x.z
+                z = 1 - z if part.polarity == "higher_is_worse" else z
+            normed.append(x.mutate(value=ibis.cases((x.value.notnull(), z), else_=ibis.null("float64"))).select(*_ROW))
+        weights = [p.weight for p in c.components]
+        total = sum(weights)
+        return self._combine(
+            normed, lambda v: sum((v[i] * weights[i] for i in range(1, len(v))), v[0] * weights[0]) / total
+        )
+
+    def _density(self, x: ir.Table, c: DensityComputation) -> ir.Table:
+        u = self.units.select(
+            a_level=self.units.level_id,
+            a_unit=self.units.unit_id,
+            a_from=self.units.valid_from,
+            area=self.units.area_m2,
+        )
+        j = x.left_join(u, [x.level_id == u.a_level, x.unit_id == u.a_unit, x.unit_valid_from == u.a_from])
+        divisor = 1e6 if c.per == "km2" else 1e4
+        ok = j.value.notnull() & (j.area > 0)
+        return j.select(
+            *KEY,
+            value=ibis.cases((ok, j.value / (j.area / divisor)), else_=ibis.null("float64")).cast("float64"),
+            sev=ibis.cases((ok, j.sev), else_=_greatest(j.sev, ibis.literal(_MISSING))).cast("int32"),
+            flag=ibis.cases((j.value.notnull() & ~ok, ibis.literal("calc:no_area")), else_=ibis.null("string")),
+        )
+
+    def _dates_table(self, indicator_id: str) -> ir.Table:
+        dates = sorted(set(self.dates.get(indicator_id, [])))
+        if not dates:
+            raise DefinitionError(f"indicator {indicator_id!r}: no dates to compute for (check its 'at')")
+        return ibis.memtable(pd.DataFrame({"d_date": pd.Series(dates, dtype="object")}), schema={"d_date": "date"})
+
+    def _prepared_values(self, indicator_id: str) -> ir.Table:
+        frame = self.prepared.get(indicator_id)
+        if frame is None:
+            raise DefinitionError(f"indicator {indicator_id!r}: its spatial preparation is missing")
+        t = ibis.memtable(
+            frame,
+            schema={
+                "level_id": "string",
+                "unit_id": "string",
+                "unit_valid_from": "date",
+                "date": "date",
+                "value": "float64",
+            },
+        )
+        return t.select(
+            *[k for k in KEY if k != "scenario"],
+            scenario=ibis.literal("observed"),
+            value=t.value,
+            sev=ibis.cases((t.value.notnull(), 0), else_=_MISSING).cast("int32"),
+            flag=ibis.null("string"),
+        ).select(*_ROW)
+
+    def _features(
+        self,
+        indicator_id: str,
+        c: PointCountComputation | FeatureStatComputation | SubsetShareComputation | LineLengthComputation,
+    ) -> ir.Table:
+        frame = self.prepared.get(indicator_id)
+        if frame is None:
+            raise DefinitionError(f"indicator {indicator_id!r}: its spatial preparation is missing")
+        f = ibis.memtable(
+            frame,
+            schema={
+                "level_id": "string",
+                "unit_id": "string",
+                "unit_valid_from": "date",
+                "valid_from": "date",
+                "valid_to": "date",
+                "x": "float64",
+                "in_subset": "boolean",
+            },
+        )
+        dates = self._dates_table(indicator_id)
+        u = self.units
+        uv = u.cross_join(dates)
+        uv = uv.filter((uv.valid_from <= uv.d_date) & (uv.valid_to.isnull() | (uv.valid_to >= uv.d_date)))
+        uv = uv.select(level_id=uv.level_id, unit_id=uv.unit_id, unit_valid_from=uv.valid_from, date=uv.d_date)
+        hits = f.cross_join(dates)
+        on = hits.d_date if c.at.features_on is None else ibis.literal(c.at.features_on)
+        hits = hits.filter((hits.valid_from <= on) & (hits.valid_to.isnull() | (hits.valid_to >= on)))
+        stats: dict[str, Any] = {"n": hits.count(), "n_sub": hits.in_subset.cast("int64").sum(), "total": hits.x.sum()}
+        if isinstance(c, FeatureStatComputation):
+            stat = {
+                "min": hits.x.min(),
+                "max": hits.x.max(),
+                "mean": hits.x.mean(),
+                "median": hits.x.median(),
+                "sum": hits.x.sum(),
+                "std": hits.x.std(how="sample"),
+            }[c.statistic]
+            stats["stat"] = stat
+            stats["n_x"] = hits.x.count()
+        g = hits.group_by(
+            h_level=hits.level_id, h_unit=hits.unit_id, h_from=hits.unit_valid_from, h_date=hits.d_date
+        ).aggregate(**stats)
+        j = uv.left_join(
+            g, [uv.level_id == g.h_level, uv.unit_id == g.h_unit, uv.unit_valid_from == g.h_from, uv.date == g.h_date]
+        )
+        n = j.n.fill_null(0).cast("float64")
+        flag = ibis.null("string")
+        if isinstance(c, PointCountComputation):
+            value = n
+        elif isinstance(c, LineLengthComputation):
+            value = j.total.fill_null(0.0) / (1000.0 if c.unit == "km" else 1.0)
+        elif isinstance(c, SubsetShareComputation):
+            value = ibis.cases((n > 0, j.n_sub.fill_null(0).cast("float64") / n * c.scale), else_=ibis.null("float64"))
+            flag = ibis.cases((n == 0, ibis.literal("calc:zero_denominator")), else_=flag)
+        else:
+            need = 2 if c.statistic == "std" else 1
+            value = ibis.cases((j.n_x.fill_null(0) >= need, j.stat), else_=ibis.null("float64"))
+            flag = ibis.cases((j.n_x.fill_null(0) < need, ibis.literal("calc:no_features")), else_=flag)
+        return j.select(
+            "level_id",
+            "unit_id",
+            "unit_valid_from",
+            "date",
+            scenario=ibis.literal("observed"),
+            value=value.cast("float64"),
+            sev=ibis.cases((value.notnull(), 0), else_=_MISSING).cast("int32"),
+            flag=flag,
+        )
