@@ -68,7 +68,8 @@ def units_frame() -> gpd.GeoDataFrame:
         {"level_id": "district", "unit_id": "D2", "parent_id": "C", "geometry": _box(0, 1, 2, 1)},
     ]
     rows += [
-        {"level_id": "quarter", "unit_id": q, "parent_id": p, "geometry": _box(i, j)} for q, (i, j, p) in QUARTERS.items()
+        {"level_id": "quarter", "unit_id": q, "parent_id": p, "geometry": _box(i, j)}
+        for q, (i, j, p) in QUARTERS.items()
     ]
     frame = pd.DataFrame(rows)
     frame["valid_from"] = START
@@ -239,7 +240,7 @@ def load(store: Store) -> None:
     try:
         writer.add(values_table())
         with store.transaction():
-            written, replaced = writer.finish()
+            written, _replaced = writer.finish()
             store.record_import(ImportRecord("micro-values", "values", "engine_cases", "", now, now, written, written))
     finally:
         writer.discard()

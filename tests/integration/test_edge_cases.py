@@ -106,7 +106,8 @@ def test_placeholder_years_are_no_reference_dates(town_store: Store, tmp_path: P
 def test_line_breaks_in_cells_are_reported_with_exact_rows(town_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "n.csv"
     path.write_text(
-        'unit;date;indicator;value\n0101;2024-12-31;"resi\ndents";5\n0102;2024-12-31;residents;zwölf\n', encoding="utf-8"
+        'unit;date;indicator;value\n0101;2024-12-31;"resi\ndents";5\n0102;2024-12-31;residents;zwölf\n',
+        encoding="utf-8",
     )
     with pytest.raises(ImportRejected) as info:
         import_values(town_store, path, LONG)

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import engine_cases as mc
+from engine_cases import D1, D2, D3
 from ortswissen.errors import DefinitionError
 from ortswissen.ports import Store
 from ortswissen.services.indicators import compute_indicators, parse_definitions, register_definitions
 from ortswissen.storage import open_store
-import engine_cases as mc
-from engine_cases import D1, D2, D3
 
 
 @pytest.fixture(scope="module", params=["memory", "duckdb"])
@@ -202,7 +202,14 @@ def test_cycle_and_unknown_input_rejected(store: Store) -> None:
     with pytest.raises(DefinitionError, match="cycle: a1 → b1 → a1"):
         register_definitions(store, bad)
     unknown = parse_definitions(
-        [{"id": "c1", "title_de": "c", "title_en": "c", "computation": {"template": "percent", "part": "x", "whole": "pop"}}]
+        [
+            {
+                "id": "c1",
+                "title_de": "c",
+                "title_en": "c",
+                "computation": {"template": "percent", "part": "x", "whole": "pop"},
+            }
+        ]
     )
     with pytest.raises(DefinitionError, match="unknown indicator"):
         register_definitions(store, unknown)

@@ -8,6 +8,7 @@ from ortswissen.demo._berlin import (
     load_berlin,
     load_berlin_crosswalks,
     load_berlin_facilities,
+    load_berlin_standard_set,
     load_berlin_units,
     load_berlin_values,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "load_berlin",
     "load_berlin_crosswalks",
     "load_berlin_facilities",
+    "load_berlin_standard_set",
     "load_berlin_units",
     "load_berlin_values",
 ]

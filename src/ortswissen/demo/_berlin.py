@@ -28,6 +28,7 @@ from ortswissen.services._progress import NO_PROGRESS, Progress
 from ortswissen.services.catalog import add_level
 from ortswissen.services.crosswalks import CrosswalkSpec, apply_crosswalk, compute_crosswalk
 from ortswissen.services.georesources import PointSpec, import_georesources
+from ortswissen.services.indicators import compute_indicators, load_definitions, register_definitions
 from ortswissen.services.units import UnitSpec, import_units
 from ortswissen.services.values import ImportOptions, import_values, register_indicators
 from ortswissen.units import Level
@@ -40,6 +41,7 @@ __all__ = [
     "load_berlin",
     "load_berlin_crosswalks",
     "load_berlin_facilities",
+    "load_berlin_standard_set",
     "load_berlin_units",
     "load_berlin_values",
 ]
@@ -122,7 +124,8 @@ def _values(store: Store, summary: DemoSummary, file: str, level: str, **extra: 
         value_column="value",
         **extra,
     )
-    report = import_values(store, bundle_path() / "values" / file, spec, options=ImportOptions())
+    # no recomputation per file: the standard set is computed once at the end
+    report = import_values(store, bundle_path() / "values" / file, spec, options=ImportOptions(recompute=False))
     summary.imports.append(f"{file}: {report.counts['written']} values")
 
 
@@ -137,8 +140,27 @@ def load_berlin(store: Store, *, progress: Progress = NO_PROGRESS, reexpress: bo
         load_berlin_facilities(store, summary)
     with _step(progress, "Umschlüsselung alte → neue LOR / crosswalks"):
         load_berlin_crosswalks(store, summary, reexpress=reexpress)
+    with _step(progress, "Standardindikatoren berechnen / computing the standard set"):
+        load_berlin_standard_set(store, summary)
     store.set_meta("credits", (bundle_path() / "CREDITS.md").read_text(encoding="utf-8"))
     store.set_meta("demo_bundle", summary.bundle)
+    return summary
+
+
+def standard_set_path() -> Path:
+    """The YAML file of the Berlin standard indicator set."""
+    return Path(__file__).with_name("standard_set_berlin.yaml")
+
+
+def load_berlin_standard_set(store: Store, summary: DemoSummary | None = None) -> DemoSummary:
+    """Define the standard set (≥ 30 computed indicators) and compute it on every level and date."""
+    summary = summary or DemoSummary(bundle_version())
+    metas = load_definitions(standard_set_path())
+    register_definitions(store, metas, compute=False)
+    result = compute_indicators(store)
+    summary.imports.append(
+        f"standard set: {len(metas)} indicators, {result.written:,} derived values in {result.seconds:.1f} s"
+    )
     return summary
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from ortswissen.config import Settings
+from ortswissen.errors import InvalidInput
+from ortswissen.io import write_table
 from ortswissen.ports import Store
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
+from ortswissen.web.api._geojson import feature_collection, geojson_response
 
 __all__ = ["router"]
 
@@ -55,8 +63,16 @@ def indicator_values(
     date: Annotated[str | None, Query(description="Reference date (default: all dates).")] = None,
     as_of: Annotated[str | None, Query(description="Express on the units valid on this day (Gebietsstand).")] = None,
     scenario: Annotated[str | None, Query(description="Scenario (default: all).")] = None,
-) -> dict[str, Any]:
-    """Values in long form; missing and suppressed values have ``value: null`` and say so in ``status``."""
+    format: Annotated[
+        Literal["json", "csv", "xlsx", "geojson"], Query(description="json (default), csv, xlsx or geojson.")
+    ] = "json",
+) -> Any:
+    """Values in long form; missing and suppressed values have ``value: null`` and say so in ``status``.
+
+    ``csv``/``xlsx`` give ``unit_id, unit_name, date, value, status`` (German CSV: semicolon,
+    decimal comma, UTF-8 with BOM); ``geojson`` the units of the date with their value
+    (requires ``date``).
+    """
     meta = check_visible(store.get_indicator(indicator), settings)
     store.get_level(level)
     day = parse_query_date(date)
@@ -79,4 +95,35 @@ def indicator_values(
         }
         for r in frame.itertuples(index=False)
     ]
-    return {"indicator": meta.id, "level": level, "decimals": meta.decimals, "values": rows}
+    if format == "json":
+        return {"indicator": meta.id, "level": level, "decimals": meta.decimals, "values": rows}
+    return value_download(store, meta.id, level, day, frame, format)
+
+
+def value_download(
+    store: Store, indicator: str, level: str, day: dt.date | None, frame: pd.DataFrame, fmt: str
+) -> Response:
+    """The values as a CSV, XLSX or GeoJSON download."""
+    if fmt == "geojson":
+        if day is None:
+            raise InvalidInput("format=geojson needs a date (one map per date)")
+        units = store.unit_versions(level, at=day, wgs84=True)
+        merged = units.merge(frame[["unit_id", "value", "status"]], on="unit_id", how="left")
+        merged["status"] = merged["status"].fillna("missing")
+        data = feature_collection(merged, ["unit_id", "name", "value", "status"], id_column="unit_id")
+        return geojson_response(data)
+    names = store.unit_versions(level, geometry=False)[["unit_id", "name"]].drop_duplicates("unit_id")
+    table = frame.merge(names.rename(columns={"name": "unit_name"}), on="unit_id", how="left")
+    table = table[["unit_id", "unit_name", "date", "scenario", "value", "status"]]
+    suffix = "csv" if fmt == "csv" else "xlsx"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{indicator}_{level}.{suffix}"
+        write_table(table, path, suffix)  # type: ignore[arg-type]
+        body = path.read_bytes()
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
+    filename = f"{indicator}_{level}{'_' + day.isoformat() if day else ''}.{suffix}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
