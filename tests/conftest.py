@@ -21,6 +21,8 @@ from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.testing import SyntheticMunicipality, synthetic_municipality
 
+pytest_plugins = ["_backends_plugin"]  # postgres_url, ibis_postgres, spark_session, ibis_spark
+
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("ORTSWISSEN_CI") == "1"
 

@@ -378,7 +378,7 @@ class Engine:
             natural=j.natural,
         ).aggregate(
             n=j.count(),
-            n_num=(j.value.notnull() & j.w.notnull()).sum(),
+            n_num=ibis.cases((j.value.notnull() & j.w.notnull(), 1), else_=0).sum(),
             s=(j.value * j.w).sum() / j.w.sum().nullif(0),
             lo=ibis.null("float64"),
             hi=ibis.null("float64"),
@@ -745,7 +745,7 @@ class Engine:
         hits = f.cross_join(dates)
         on = hits.d_date if c.at.features_on is None else ibis.literal(c.at.features_on)
         hits = hits.filter((hits.valid_from <= on) & (hits.valid_to.isnull() | (hits.valid_to >= on)))
-        stats: dict[str, Any] = {"n": hits.count(), "n_sub": hits.in_subset.cast("int64").sum(), "total": hits.x.sum()}
+        stats: dict[str, Any] = {"n": hits.count(), "n_sub": ibis.cases((hits.in_subset, 1), else_=0).sum(), "total": hits.x.sum()}
         if isinstance(c, FeatureStatComputation):
             stat = {
                 "min": hits.x.min(),
