@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import engine_cases as mc
 import pandas as pd
 import pytest
 
+import engine_cases as mc
 from ortswissen.indicators._dag import DependencyGraph
 from ortswissen.indicators._engine import Engine
 from ortswissen.services.indicators import _links, _prepare_spatial

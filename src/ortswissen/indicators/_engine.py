@@ -745,7 +745,11 @@ class Engine:
         hits = f.cross_join(dates)
         on = hits.d_date if c.at.features_on is None else ibis.literal(c.at.features_on)
         hits = hits.filter((hits.valid_from <= on) & (hits.valid_to.isnull() | (hits.valid_to >= on)))
-        stats: dict[str, Any] = {"n": hits.count(), "n_sub": ibis.cases((hits.in_subset, 1), else_=0).sum(), "total": hits.x.sum()}
+        stats: dict[str, Any] = {
+            "n": hits.count(),
+            "n_sub": ibis.cases((hits.in_subset, 1), else_=0).sum(),
+            "total": hits.x.sum(),
+        }
         if isinstance(c, FeatureStatComputation):
             stat = {
                 "min": hits.x.min(),

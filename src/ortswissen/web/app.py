@@ -31,8 +31,8 @@ from ortswissen.config import Settings
 from ortswissen.errors import OrtswissenError
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
-from ortswissen.web import pages
-from ortswissen.web.api import catalog, values
+from ortswissen.web import ogc, pages
+from ortswissen.web.api import analysis, catalog, tiles, values
 
 __all__ = ["create_app"]
 
@@ -74,11 +74,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @app.exception_handler(RequestValidationError)
     async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _problem(400, "bad-request", f"{where}: {first.get('msg', 'invalid request')}", request)
+        loc = first.get("loc", ())
+        where = ".".join(str(p) for p in loc)
+        # a malformed query is a bad request; a well-formed body with invalid content (e.g. a
+        # non-numeric weight) is unprocessable
+        status, code = (422, "unprocessable") if loc and loc[0] == "body" else (400, "bad-request")
+        return _problem(status, code, f"{where}: {first.get('msg', 'invalid request')}", request)
 
     app.include_router(catalog.router, prefix="/api/v1")
     app.include_router(values.router, prefix="/api/v1")
+    app.include_router(analysis.router, prefix="/api/v1")
+    app.include_router(tiles.router, prefix="/api/v1")
+    app.include_router(ogc.router)
     app.include_router(pages.router)
     return app
 
