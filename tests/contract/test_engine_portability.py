@@ -1,4 +1,4 @@
-"""The same indicator definitions give identical results on DuckDB, PostgreSQL and Spark.
+"""The same indicator definitions give identical results on DuckDB and PostgreSQL.
 
 The engine's inputs (the long value table, the unit versions and the spatial preparations
 made at import) are loaded unchanged into each backend; the Ibis program is the same. Results
@@ -98,8 +98,3 @@ def test_postgresql_gives_identical_results(
     inputs: dict[str, Any], on_duckdb: pd.DataFrame, ibis_postgres: Any
 ) -> None:
     assert_same(run_on(ibis_postgres, inputs, "pg"), on_duckdb)
-
-
-@pytest.mark.slow
-def test_spark_gives_identical_results(inputs: dict[str, Any], on_duckdb: pd.DataFrame, ibis_spark: Any) -> None:
-    assert_same(run_on(ibis_spark, inputs, "spark"), on_duckdb)
