@@ -72,7 +72,8 @@ def test_indicator_catalogue_and_values(client: TestClient) -> None:
     catalogue = {m["id"]: m for m in client.get("/api/v1/indicators").json()}
     residents = catalogue["residents"]
     assert residents["aggregation"]["method"] == "sum"
-    assert {a["level"] for a in residents["available"]} == {"quartier"}
+    # upper levels are aggregated from the quarters at import
+    assert {a["level"] for a in residents["available"]} == {"stadt", "bezirk", "quartier"}
     data = client.get("/api/v1/indicators/residents/values", params={"level": "quartier", "date": "2023-12-31"}).json()
     assert len(data["values"]) == 16 and all(v["status"] == "ok" for v in data["values"])
     total = sum(v["value"] for v in data["values"])

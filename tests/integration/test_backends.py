@@ -94,10 +94,10 @@ def test_postgres_has_postgis(ibis_postgres: Any) -> None:
     assert version.split()[0].startswith("3.")
 
 
-def test_duckdb_gives_the_same_rows_as_postgres(ibis_postgres: Any) -> None:
+def test_duckdb_gives_the_same_rows() -> None:
     duck = ibis.duckdb.connect()
     try:
-        assert run(duck) == EXPECTED == run(ibis_postgres)
+        assert run(duck) == EXPECTED
     finally:
         duck.disconnect()
 
