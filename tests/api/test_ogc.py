@@ -224,6 +224,10 @@ def test_bbox_reduces_the_items(client: TestClient) -> None:
     assert _ids(wider) == {"0101", "0102", "0103", "0105"} and wider["numberMatched"] == 4  # and the neighbours
     nothing = _items(client, bbox="13.0,52.0,13.1,52.1")  # Berlin, far away
     assert nothing["numberMatched"] == 0 and nothing["features"] == []
+    across = _items(client, bbox="179,51,-179,52")  # across the antimeridian: valid, and far away
+    assert across["numberMatched"] == 0
+    around = _items(client, bbox="9,51,-179,52")  # from 9° E eastwards across the antimeridian to 179° W
+    assert around["numberMatched"] == 16
     metric = _items(client, bbox="534100,5684100,535900,5685900", **{"bbox-crs": EPSG25832})
     assert _ids(metric) == {"0101"}
 
@@ -281,6 +285,8 @@ def test_one_feature_by_id(client: TestClient, town: SyntheticMunicipality) -> N
         {"f": "html"},
         {"colour": "blue"},
         {"bbox-crs": "EPSG:9999999"},
+        {"bbox": "1e300,1e300,2e300,2e300", "bbox-crs": EPSG25832},
+        {"bbox": "9.5,51.3,9.6,91"},
     ],
 )
 def test_bad_parameters_are_400_problems(client: TestClient, params: dict[str, str]) -> None:

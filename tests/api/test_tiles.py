@@ -287,6 +287,25 @@ def test_spec_examples_encode_exactly() -> None:
     assert _mvt.varints([0, 1, 127, 128, 300, 2**32]) == bytes([0, 1, 127, 128, 1, 172, 2, 128, 128, 128, 128, 16])
 
 
+def test_vectorised_polygon_encoding_matches_the_per_ring_reference() -> None:
+    box = shapely.box
+    shapes = [
+        shapely.Polygon([(0, 0), (0, 10), (10, 10), (10, 0)], [[(2, 2), (4, 2), (4, 4), (2, 4)]]),
+        shapely.MultiPolygon([box(20, 20, 30, 30), box(40, 40, 50, 45).difference(box(42, 42, 44, 44))]),
+        shapely.Polygon([(0, 0), (0, 0), (0, 5), (5, 5), (5, 5), (5, 0), (0, 0)]),  # repeated points
+        shapely.Polygon([(3, 3), (3, 9), (9, 9), (3, 3), (3, 3)]),  # repeated closing point
+        shapely.Polygon([(0, 0), (0, 8), (8, 8), (8, 0)], [[(1, 1), (1, 1), (2, 1), (1, 1)]]),  # collapsed hole
+        shapely.MultiPolygon([shapely.Polygon([(0, 0), (1, 1), (0, 0), (0, 0)]), box(5, 5, 7, 7)]),  # collapsed part
+        shapely.Polygon([(0, 0), (1, 1), (0, 0), (0, 0)]),  # nothing left
+    ]
+    packed = _mvt._polygon_geometries(shapes)
+    assert 6 not in packed
+    for i, shape in enumerate(shapes):
+        assert packed.get(i, b"") == _mvt.varints(_mvt.geometry_commands(shape)), shape.wkt
+    (layer,) = _layers(_mvt.encode_tile([_mvt.Layer("t", geometries=shapes[:2], properties=[{}, {}], ids=[1, 2])]))
+    assert [len(f["rings"]) for f in layer["features"]] == [2, 3]
+
+
 def test_an_empty_tile_is_204(client: TestClient) -> None:
     response = client.get("/api/v1/tiles/quartier/10/0/0.mvt")  # the Bering Strait
     assert response.status_code == 204 and response.content == b""

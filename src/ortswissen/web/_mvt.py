@@ -88,7 +88,7 @@ def varints(values: Iterable[int] | np.ndarray) -> bytes:
     return groups[positions[None, :] < nbytes[:, None]].tobytes()
 
 
-def _varint(value: int) -> bytes:
+def _varint_slow(value: int) -> bytes:
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -98,6 +98,13 @@ def _varint(value: int) -> bytes:
         else:
             out.append(byte)
             return bytes(out)
+
+
+_SMALL_VARINTS = [_varint_slow(v) for v in range(1 << 14)]  # tag indices and lengths are mostly small
+
+
+def _varint(value: int) -> bytes:
+    return _SMALL_VARINTS[value] if value < 16384 else _varint_slow(value)
 
 
 def _key(field_number: int, wire_type: int) -> bytes:
@@ -110,6 +117,13 @@ def _bytes_field(field_number: int, payload: bytes) -> bytes:
 
 def _varint_field(field_number: int, value: int) -> bytes:
     return _key(field_number, _VARINT) + _varint(value)
+
+
+_FEATURE_ID = _key(1, _VARINT)
+_FEATURE_TAGS = _key(2, _BYTES)
+_FEATURE_TYPE = _key(3, _VARINT)
+_FEATURE_GEOMETRY = _key(4, _BYTES)
+_LAYER_FEATURE = _key(2, _BYTES)
 
 
 def _zigzag(values: np.ndarray) -> np.ndarray:
@@ -293,6 +307,7 @@ class Layer:
                 geometry = packed.get(i)
                 if geometry is None:
                     continue
+                kind = _POLYGON
             else:
                 if geom is None or shapely.is_empty(geom):
                     continue
@@ -300,6 +315,7 @@ class Layer:
                 if commands.size == 0:
                     continue
                 geometry = varints(commands)
+                kind = _geometry_type(geom)
             tags: list[int] = []
             for name, value in props.items():
                 tagged = _tagged_value(value)
@@ -307,14 +323,15 @@ class Layer:
                     continue
                 tags.append(keys.setdefault(name, len(keys)))
                 tags.append(values.setdefault(tagged, len(values)))
-            body = b""
+            body = bytearray()
             if fid is not None:
-                body += _varint_field(1, fid)
+                body += _FEATURE_ID + _varint(fid)
             if tags:
-                body += _bytes_field(2, varints(tags))
-            body += _varint_field(3, _geometry_type(geom))
-            body += _bytes_field(4, geometry)
-            features += _bytes_field(2, body)
+                packed_tags = bytes(tags) if max(tags) < 0x80 else b"".join(_varint(t) for t in tags)
+                body += _FEATURE_TAGS + _varint(len(packed_tags)) + packed_tags
+            body += _FEATURE_TYPE + _varint(kind)
+            body += _FEATURE_GEOMETRY + _varint(len(geometry)) + geometry
+            features += _LAYER_FEATURE + _varint(len(body)) + body
         out = _varint_field(15, 2) + _bytes_field(1, self.name.encode())
         out += bytes(features)
         out += b"".join(_bytes_field(3, k.encode()) for k in keys)
@@ -327,6 +344,11 @@ class Layer:
 
 
 def _tagged_value(value: Any) -> tuple[str, Any] | None:
+    kind = type(value)  # exact types first: this runs for every property of every feature
+    if kind is str:
+        return ("string", value)
+    if kind is float:
+        return None if math.isnan(value) else ("double", value)
     if value is None:
         return None
     if isinstance(value, bool | np.bool_):

@@ -21,7 +21,13 @@ Time (``datetime``)
 Coordinates are WGS84 longitude/latitude (CRS84) unless ``crs`` asks for another supported
 CRS (the project CRS or EPSG:4326, whose axis order is latitude, longitude); ``bbox`` is in
 CRS84 unless ``bbox-crs`` says otherwise. The chosen CRS is named in the ``Content-Crs``
-header. Readable by GDAL's OAPIF driver (QGIS, ogr2ogr): ``OAPIF:http://host:port/ogc``.
+header. Readable by GDAL's OAPIF driver (QGIS, ogr2ogr): ``OAPIF:http://host:port/ogc``;
+``/collections/{id}/schema`` (the collection's ``describedby`` link) types its fields.
+
+The store is read-only while serving, so the unit versions of a level for a time filter
+and the dates chosen per indicator are computed once and kept in a small cache
+(:class:`ServingCache`, shared with the vector tiles); a page then only reads the values
+of its own units.
 
 Examples
 --------
@@ -64,11 +70,14 @@ __all__ = [
     "CRS84",
     "NotAcceptable",
     "SelectedValues",
+    "ServingCache",
     "TimeFilter",
     "parse_bbox",
     "parse_datetime",
     "router",
     "select_values",
+    "serving_cache",
+    "value_summary",
 ]
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
@@ -248,6 +257,8 @@ def _bbox_area(bbox: tuple[float, float, float, float], bbox_uri: str, frame_crs
     minx, miny, maxx, maxy = bbox
     if _north_first(source):
         minx, miny, maxx, maxy = miny, minx, maxy, maxx
+    if source.is_geographic and not (-90 <= miny <= maxy <= 90 and -180 <= min(minx, maxx) <= max(minx, maxx) <= 180):
+        raise InvalidInput(f"query parameter bbox: {bbox} is not a longitude/latitude box")
     if minx > maxx:
         if not source.is_geographic:
             raise InvalidInput(f"query parameter bbox: the lower bound {minx} is right of the upper {maxx}")
@@ -258,8 +269,14 @@ def _bbox_area(bbox: tuple[float, float, float, float], bbox_uri: str, frame_crs
         return area
     transformer = Transformer.from_crs(source, frame_crs, always_xy=True)
     step = max(maxx - minx, maxy - miny) / 64 or 1.0
-    dense = shapely.segmentize(area, step)
-    return shapely.transform(dense, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+    try:
+        dense = shapely.segmentize(area, step)
+        moved = shapely.transform(dense, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
+    except (shapely.errors.GEOSException, ValueError) as exc:
+        raise InvalidInput(f"query parameter bbox: {bbox} cannot be used in {bbox_uri}") from exc
+    if not np.isfinite(shapely.get_coordinates(moved)).all():
+        raise InvalidInput(f"query parameter bbox: {bbox} lies outside the area of {bbox_uri}")
+    return moved
 
 
 # -- caching ---------------------------------------------------------------------------------------------
@@ -380,7 +397,8 @@ def _value_dates(
         missing = [i for i in latest if i not in found]  # the latest date was not observed
         if missing:
             parts.append(store.read_values(missing, level_id=level_id, scenario=OBSERVED, as_of=units_day))
-        frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+        filled = [p for p in parts if len(p)]
+        frame = pd.concat(filled, ignore_index=True) if filled else parts[0]
     if len(frame):
         days_of = _frame_days(frame)
         for indicator, day in pd.Series(days_of).groupby(frame["indicator_id"].to_numpy()).max().items():
@@ -436,7 +454,9 @@ def select_values(
     as_of = units_day if when.day is None and not when.is_interval else None
     frame: pd.DataFrame | None = None
     if dates is None:
-        dates, frame = _value_dates(store, level_id, ids, when, summary or store.value_summary(), units_day)
+        dates, frame = _value_dates(
+            store, level_id, ids, when, summary if summary is not None else store.value_summary(), units_day
+        )
     if frame is None or unit_ids is not None:
         frame = _read_cells(store, level_id, dates, as_of=as_of, unit_ids=unit_ids)
     return _cells(frame, dates)
@@ -474,8 +494,9 @@ def _collection_level(store: Store, collection_id: str) -> Level:
     raise UnknownLevel(collection_id, f"unknown collection {collection_id!r}; collections: {names}")
 
 
-def _level_indicators(store: Store, settings: Settings, level_id: str) -> list[Any]:
-    summary = store.value_summary()
+def _level_indicators(request: Request, store: Store, settings: Settings, level_id: str) -> list[Any]:
+    """The (visible) indicators with values at a level, in catalogue order."""
+    summary = value_summary(request, store)
     present = set(summary.loc[summary["level_id"] == level_id, "indicator_id"])
     return [m for m in store.list_indicators() if m.id in present and visible_indicator(m, settings)]
 
@@ -484,16 +505,24 @@ def _iso(day: dt.date | None) -> str | None:
     return None if day is None else f"{day.isoformat()}T00:00:00Z"
 
 
-def _collection(request: Request, store: Store, settings: Settings, level: Level) -> dict[str, Any]:
-    base = _base(request)
-    units = store.unit_versions(level.id, geometry=True, wgs84=True)
+def _extent(store: Store, level_id: str) -> dict[str, Any]:
+    units = store.unit_versions(level_id, geometry=True, wgs84=True)
     spatial: list[list[float]] = []
     if len(units) and not units.geometry.is_empty.all():
         spatial = [[round(float(v), 7) for v in shapely.total_bounds(units.geometry.values)]]
     starts = [_day(v) for v in units["valid_from"]] if len(units) else []
     ends = [_optional_day(v) for v in units["valid_to"]] if len(units) else []
     temporal = [[_iso(min(starts)) if starts else None, None if not ends or None in ends else _iso(max(ends))]]
-    indicators = _level_indicators(store, settings, level.id)
+    return {
+        "spatial": {"bbox": spatial, "crs": CRS84},
+        "temporal": {"interval": temporal, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+    }
+
+
+def _collection(request: Request, store: Store, settings: Settings, level: Level) -> dict[str, Any]:
+    base = _base(request)
+    extent = serving_cache(request).get(("extent", level.id), lambda: _extent(store, level.id))
+    indicators = _level_indicators(request, store, settings, level.id)
     href = f"{base}/ogc/collections/{level.id}"
     description = (
         f"{level.name_de} / {level.name_en}: Gebietseinheiten mit Indikatorwerten / units with indicator values"
@@ -510,10 +539,7 @@ def _collection(request: Request, store: Store, settings: Settings, level: Level
             _link(f"{href}/items", "items", _GEOJSON, "Objekte / features"),
             _link(f"{href}/schema", "describedby", _SCHEMA, "Schema der Objekte / schema of the features"),
         ],
-        "extent": {
-            "spatial": {"bbox": spatial, "crs": CRS84},
-            "temporal": {"interval": temporal, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
-        },
+        "extent": extent,
         "crs": _supported_crs(store),
         "storageCrs": _storage_crs(store),
     }
@@ -606,7 +632,7 @@ def schema(
         "valid_from": {"title": "Gültig ab / valid from", "type": "string", "format": "date"},
         "valid_to": {"title": "Gültig bis / valid to", "type": "string", "format": "date", "nullable": True},
     }
-    for meta in _level_indicators(store, settings, level.id):
+    for meta in _level_indicators(request, store, settings, level.id):
         properties[meta.id] = {"title": f"{meta.title_de} / {meta.title_en}", "type": "number", "nullable": True}
         properties[f"{meta.id}_status"] = {
             "title": f"Status: {meta.title_de} / status: {meta.title_en} (nur wenn nicht ok / only when not ok)",
@@ -630,32 +656,35 @@ def schema(
     )
 
 
-def _unit_frame(
-    store: Store, level_id: str, when: TimeFilter, crs_uri: str, *, unit_id: str | None = None
-) -> gpd.GeoDataFrame:
-    """Unit versions selected by time, with geometry in the project CRS (if asked for) or WGS84 (x/y)."""
+def _unit_frame(request: Request, store: Store, level_id: str, when: TimeFilter, crs_uri: str) -> gpd.GeoDataFrame:
+    """Unit versions selected by time (cached), geometry in the project CRS (if asked for) or WGS84 (x/y)."""
     project = crs_uri == _crs_uri(store.project_crs())
-    ids = None if unit_id is None else [unit_id]
-    if when.is_interval:
-        frame = store.unit_versions(level_id, unit_ids=ids, geometry=True, wgs84=not project)
-        if len(frame):
-            starts = np.array([_day(v) for v in frame["valid_from"]], dtype=object)
-            ends = np.array([_optional_day(v) for v in frame["valid_to"]], dtype=object)
-            keep = np.ones(len(frame), dtype=bool)
-            if when.end is not None:
-                keep &= starts <= when.end
-            if when.start is not None:
-                keep &= np.array([e is None or e >= when.start for e in ends], dtype=bool)
-            frame = frame[keep]
-    else:
-        frame = store.unit_versions(
-            level_id, at=when.day or dt.date.today(), unit_ids=ids, geometry=True, wgs84=not project
-        )
-    return frame.reset_index(drop=True)
+    day = when.day or (None if when.is_interval else dt.date.today())
+
+    def build() -> gpd.GeoDataFrame:
+        if day is not None:
+            frame = store.unit_versions(level_id, at=day, geometry=True, wgs84=not project)
+        else:
+            frame = store.unit_versions(level_id, geometry=True, wgs84=not project)
+            if len(frame):
+                starts = np.array([_day(v) for v in frame["valid_from"]], dtype=object)
+                ends = np.array([_optional_day(v) for v in frame["valid_to"]], dtype=object)
+                keep = np.ones(len(frame), dtype=bool)
+                if when.end is not None:
+                    keep &= starts <= when.end
+                if when.start is not None:
+                    keep &= np.array([e is None or e >= when.start for e in ends], dtype=bool)
+                frame = frame[keep]
+        frame = frame.reset_index(drop=True)
+        shapely.prepare(frame.geometry.values)
+        return frame
+
+    key = ("ogc-units", level_id, day, None if day else (when.start, when.end), project)
+    return serving_cache(request).get(key, build)  # type: ignore[no-any-return]
 
 
-def _output_geometries(frame: gpd.GeoDataFrame, crs_uri: str) -> np.ndarray:
-    """The geometries in the output CRS and its axis order, rounded (7 decimals for degrees, 3 for metres)."""
+def _output_geometries(frame: gpd.GeoDataFrame, crs_uri: str) -> list[str]:
+    """GeoJSON geometries in the output CRS and its axis order, rounded (7 decimals for degrees, 3 for metres)."""
     target = _pyproj(crs_uri)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     frame_crs = frame.crs
@@ -663,7 +692,8 @@ def _output_geometries(frame: gpd.GeoDataFrame, crs_uri: str) -> np.ndarray:
         geoms = np.asarray(gpd.GeoSeries(geoms, crs=frame_crs).to_crs(target).values, dtype=object)
     digits = 7 if target.is_geographic else 3
     swap = _north_first(target)
-    return shapely.transform(geoms, lambda c: np.round(c[:, ::-1] if swap else c, digits))
+    rounded = shapely.transform(geoms, lambda c: np.round(c[:, ::-1] if swap else c, digits))
+    return list(shapely.to_geojson(rounded))
 
 
 def _value_properties(
@@ -676,6 +706,10 @@ def _value_properties(
         if status != "ok":
             props[f"{indicator}_status"] = status
     return props
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def _features(
@@ -695,8 +729,8 @@ def _features(
         feature_id = f"{row.unit_id}@{valid_from.isoformat()}"
         props: dict[str, Any] = {
             "unit_id": str(row.unit_id),
-            "name": None if row.name is None or row.name != row.name else str(row.name),
-            "parent_id": None if row.parent_id is None or row.parent_id != row.parent_id else str(row.parent_id),
+            "name": _text(row.name),
+            "parent_id": _text(row.parent_id),
             "valid_from": valid_from.isoformat(),
             "valid_to": None if valid_to is None else valid_to.isoformat(),
         }
@@ -706,7 +740,7 @@ def _features(
             {
                 "type": "Feature",
                 "id": feature_id,
-                "geometry": None if geom is None or shapely.is_empty(geom) else json.loads(shapely.to_geojson(geom)),
+                "geometry": None if geom is None else json.loads(geom),
                 "properties": props,
                 "links": [_link(f"{href}/{feature_id}", "self", _GEOJSON)],
             }
@@ -714,11 +748,26 @@ def _features(
     return out
 
 
-def _selection(store: Store, level_id: str, indicators: list[str], when: TimeFilter) -> SelectedValues:
-    return select_values(store, level_id, indicators, day=when.day, start=when.start, end=when.end)
+def _selection(
+    request: Request,
+    store: Store,
+    level_id: str,
+    indicators: list[str],
+    when: TimeFilter,
+    unit_ids: Sequence[str],
+) -> SelectedValues:
+    """Values of a page of units; the dates per indicator are chosen level-wide once and cached."""
+    summary = value_summary(request, store)
+    today = dt.date.today()
+
+    def choose() -> dict[str, dt.date | None]:
+        return _value_dates(store, level_id, indicators, when, summary, today)[0]
+
+    dates = serving_cache(request).get(("ogc-dates", level_id, when, tuple(indicators), today), choose)
+    return select_values(store, level_id, indicators, when, dates=dates, unit_ids=unit_ids, units_day=today)
 
 
-def _value_dates(selected: SelectedValues) -> dict[str, str | None]:
+def _iso_dates(selected: SelectedValues) -> dict[str, str | None]:
     return {k: None if v is None else v.isoformat() for k, v in selected.dates.items()}
 
 
@@ -750,9 +799,8 @@ def items(
     """A page of features with ``numberMatched``, ``numberReturned`` and next/prev links."""
     unknown = sorted(set(request.query_params) - _ITEM_PARAMS)
     if unknown:
-        raise InvalidInput(
-            f"unknown query parameter {', '.join(unknown)}; supported: {', '.join(sorted(_ITEM_PARAMS))}"
-        )
+        supported_params = ", ".join(sorted(_ITEM_PARAMS))
+        raise InvalidInput(f"unknown query parameter {', '.join(unknown)}; supported: {supported_params}")
     media_type = _negotiate(request, f, [_GEOJSON, _JSON])
     level = _collection_level(store, collectionId)
     supported = _supported_crs(store)
@@ -762,14 +810,14 @@ def items(
     when = parse_datetime(datetime)
     limit = min(limit, MAX_LIMIT)
 
-    frame = _unit_frame(store, level.id, when, crs_uri)
+    frame = _unit_frame(request, store, level.id, when, crs_uri)
     if box is not None and len(frame):
         area = _bbox_area(box, bbox_uri, frame.crs)
         frame = frame[shapely.intersects(frame.geometry.values, area)].reset_index(drop=True)
     matched = len(frame)
     page = frame.iloc[offset : offset + limit]
-    indicators = [m.id for m in _level_indicators(store, settings, level.id)]
-    selected = _selection(store, level.id, indicators, when)
+    indicators = [m.id for m in _level_indicators(request, store, settings, level.id)]
+    selected = _selection(request, store, level.id, indicators, when, [str(u) for u in page["unit_id"]])
     features = _features(request, page, crs_uri, indicators, selected, level.id)
 
     url = request.url
@@ -789,7 +837,7 @@ def items(
         "numberReturned": len(features),
         "timeStamp": now,
         "links": links,
-        "valueDates": _value_dates(selected),
+        "valueDates": _iso_dates(selected),
     }
     return _json(body, media_type, {"Content-Crs": f"<{crs_uri}>"})
 
@@ -822,35 +870,33 @@ def item(
     unit_id, sep, since = featureId.rpartition("@")
     if sep:
         try:
-            valid_from = dt.date.fromisoformat(since)
-        except ValueError as exc:
-            raise UnknownUnit(featureId, f"unknown feature {featureId!r} in collection {level.id!r}") from exc
-        frame = _unit_frame(store, level.id, TimeFilter(start=dt.date.min), crs_uri, unit_id=unit_id)
-        if len(frame):
-            frame = frame[[_day(v) == valid_from for v in frame["valid_from"]]]
+            valid_from: dt.date | None = dt.date.fromisoformat(since)
+        except ValueError:
+            valid_from = None
+        frame = _unit_frame(request, store, level.id, TimeFilter(start=dt.date.min), crs_uri)
     else:
         if when.is_interval:
             raise InvalidInput(
-                "query parameter datetime: give a day to choose the version of a unit, or the feature id"
+                "query parameter datetime: give a day to choose the version of a unit (or its feature id)"
             )
-        unit_id = featureId
-        frame = _unit_frame(store, level.id, when, crs_uri, unit_id=unit_id)
+        unit_id, valid_from = featureId, None
+        frame = _unit_frame(request, store, level.id, when, crs_uri)
+    mine = (frame["unit_id"] == unit_id).to_numpy()
+    if sep:
+        mine = mine & np.array([_day(v) == valid_from for v in frame["valid_from"]], dtype=bool)
+    frame = frame[mine]
     if not len(frame):
         raise UnknownUnit(featureId, f"unknown feature {featureId!r} in collection {level.id!r}")
     frame = frame.iloc[:1]
-    indicators = [m.id for m in _level_indicators(store, settings, level.id)]
-    if when.day is None and not when.is_interval:
-        today = dt.date.today()
-        start, end = _day(frame["valid_from"].iloc[0]), _optional_day(frame["valid_to"].iloc[0])
-        if start <= today and (end is None or end >= today):
-            selected = select_values(store, level.id, indicators)
-        else:
-            selected = select_values(store, level.id, indicators, start=start, end=end or today)
-    else:
-        selected = _selection(store, level.id, indicators, when)
+    indicators = [m.id for m in _level_indicators(request, store, settings, level.id)]
+    start, end = _day(frame["valid_from"].iloc[0]), _optional_day(frame["valid_to"].iloc[0])
+    today = dt.date.today()
+    if when.day is None and not when.is_interval and not (start <= today and (end is None or end >= today)):
+        when = TimeFilter(start=start, end=end or today)  # a past version: the latest values of its time
+    selected = _selection(request, store, level.id, indicators, when, [unit_id])
     feature = _features(request, frame, crs_uri, indicators, selected, level.id)[0]
     feature["links"].append(
         _link(f"{_base(request)}/ogc/collections/{level.id}", "collection", _JSON, "Die Sammlung / the collection")
     )
-    feature["valueDates"] = _value_dates(selected)
+    feature["valueDates"] = _iso_dates(selected)
     return _json(feature, media_type, {"Content-Crs": f"<{crs_uri}>"})

@@ -19,9 +19,6 @@ and day; use ``unit_id`` (e.g. MapLibre's ``promoteId``) to join data.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -36,9 +33,9 @@ from ortswissen.errors import InvalidInput
 from ortswissen.ports import Store
 from ortswissen.web import _mvt
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date
-from ortswissen.web.ogc import select_values
+from ortswissen.web.ogc import TimeFilter, select_values, serving_cache, value_summary
 
-__all__ = ["MVT_MEDIA_TYPE", "TileCache", "router"]
+__all__ = ["MVT_MEDIA_TYPE", "router"]
 
 router = APIRouter(tags=["tiles"])
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -65,49 +62,6 @@ class _Values:
     status: list[str | None]  # None where ok
 
 
-class TileCache:
-    """A small least-recently-used cache of prepared units and values, safe across threads."""
-
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._building: dict[tuple[Any, ...], threading.Lock] = {}
-
-    def get(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-        """The cached item for ``key``, built once (other threads wait for it)."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            with self._lock:
-                if key in self._items:
-                    return self._items[key]
-            item = build()
-            with self._lock:
-                self._items[key] = item
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-                self._building.pop(key, None)
-            return item
-
-
-_CACHE_LOCK = threading.Lock()
-
-
-def _cache(request: Request) -> TileCache:
-    cache = getattr(request.app.state, "tile_cache", None)
-    if cache is None:
-        with _CACHE_LOCK:
-            cache = getattr(request.app.state, "tile_cache", None)
-            if cache is None:
-                cache = TileCache()
-                request.app.state.tile_cache = cache
-    return cache  # type: ignore[no-any-return]
-
-
 def _load_units(store: Store, level: str, day: dt.date) -> _LevelUnits:
     frame = store.unit_versions(level, at=day, geometry=True, wgs84=True)
     geoms = shapely.transform(np.asarray(frame.geometry.values, dtype=object), _mvt.lon_lat_to_unit)
@@ -120,8 +74,11 @@ def _load_units(store: Store, level: str, day: dt.date) -> _LevelUnits:
     )
 
 
-def _load_values(store: Store, level: str, day: dt.date, explicit: bool, indicator: str, units: _LevelUnits) -> _Values:
-    selected = select_values(store, level, [indicator], day=day if explicit else None, units_day=day)
+def _load_values(
+    store: Store, summary: pd.DataFrame, level: str, day: dt.date, explicit: bool, indicator: str, units: _LevelUnits
+) -> _Values:
+    when = TimeFilter(day=day) if explicit else TimeFilter()
+    selected = select_values(store, level, [indicator], when, summary=summary, units_day=day)
     cells = selected.cells
     values = np.full(len(units.unit_ids), np.nan)
     status: list[str | None] = [None] * len(units.unit_ids)
@@ -142,7 +99,7 @@ def _day(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return value.to_pydatetime().date()  # type: ignore[no-any-return]
+    return pd.Timestamp(value).date()
 
 
 @router.get(
@@ -175,12 +132,14 @@ def tile(
     day = parse_query_date(date)
     explicit = day is not None
     day = day or dt.date.today()
-    cache = _cache(request)
-    units: _LevelUnits = cache.get(("units", level, day), lambda: _load_units(store, level, day))
+    cache = serving_cache(request)
+    units: _LevelUnits = cache.get(("tile-units", level, day), lambda: _load_units(store, level, day))
     values: _Values | None = None
     if meta is not None:
+        summary = value_summary(request, store)
         values = cache.get(
-            ("values", level, day, explicit, meta.id), lambda: _load_values(store, level, day, explicit, meta.id, units)
+            ("tile-values", level, day, explicit, meta.id),
+            lambda: _load_values(store, summary, level, day, explicit, meta.id, units),
         )
     hits = units.tree.query(_mvt.tile_query_box(z, x, y))
     if hits.size == 0:
