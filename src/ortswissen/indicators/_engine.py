@@ -107,6 +107,16 @@ def _status_of_sev(sev: ir.IntegerValue) -> ir.StringValue:
     return ibis.cases(*[(sev == v, ibis.literal(k)) for k, v in SEVERITY.items()], else_="missing")
 
 
+def _gated_value(ok: ir.BooleanValue, value: ir.NumericValue) -> ir.FloatingValue:
+    """``value`` where ``ok``, else missing (null)."""
+    return ibis.cases((ok, value), else_=ibis.null("float64")).cast("float64")
+
+
+def _gated_sev(ok: ir.BooleanValue, sev: ir.IntegerValue) -> ir.IntegerValue:
+    """The input severity where ``ok``, else at least "missing"."""
+    return ibis.cases((ok, sev), else_=_greatest(sev, ibis.literal(_MISSING))).cast("int32")
+
+
 def _greatest(*values: ir.IntegerValue) -> ir.IntegerValue:
     out = values[0]
     for value in values[1:]:
@@ -339,7 +349,7 @@ class Engine:
         g = grouped.left_join(expected, [grouped.unit_id == expected.e_parent, grouped.date == expected.e_date])
         complete = (g.n_num == g.n) & (~g.natural | (g.n >= g.expected.fill_null(0)))
         value = ibis.cases((method == "min", g.lo), (method == "max", g.hi), else_=g.s)
-        sev = ibis.cases((complete, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING)))
+        sev = _gated_sev(complete, g.sev)
         flag = ibis.cases((complete, ibis.literal("agg:") + method), else_=ibis.literal("agg:incomplete"))
         out = g.select(
             "indicator_id",
@@ -348,7 +358,7 @@ class Engine:
             unit_valid_from=g.unit_valid_from,
             date=g.date,
             scenario=g.scenario,
-            value=ibis.cases((complete, value), else_=ibis.null("float64")).cast("float64"),
+            value=_gated_value(complete, value),
             sev=sev.cast("int32"),
             flag=flag,
             natural=g.natural,
@@ -471,8 +481,8 @@ class Engine:
         result = formula(values)
         out = g.select(
             *KEY,
-            value=ibis.cases((ok, result), else_=ibis.null("float64")).cast("float64"),
-            sev=ibis.cases((ok, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING))).cast("int32"),
+            value=_gated_value(ok, result),
+            sev=_gated_sev(ok, g.sev),
             flag=ibis.cases((have_all & zero, ibis.literal("calc:zero_denominator")), else_=ibis.null("string")),
         )
         return out
@@ -568,8 +578,8 @@ class Engine:
         sev = _greatest(j.sev, j.t_sev.fill_null(_MISSING))
         return j.select(
             *KEY,
-            value=ibis.cases((ok, value), else_=ibis.null("float64")).cast("float64"),
-            sev=ibis.cases((ok, sev), else_=_greatest(sev, ibis.literal(_MISSING))).cast("int32"),
+            value=_gated_value(ok, value),
+            sev=_gated_sev(ok, sev),
             flag=ibis.cases(
                 (have & zero, ibis.literal("calc:zero_denominator")),
                 (j.t_unit.isnull(), ibis.literal("calc:no_base_value")),
@@ -635,8 +645,8 @@ class Engine:
         ok = full & ~degenerate
         return g.select(
             *KEY,
-            value=ibis.cases((ok, value), else_=ibis.null("float64")).cast("float64"),
-            sev=ibis.cases((ok, g.sev), else_=_greatest(g.sev, ibis.literal(_MISSING))).cast("int32"),
+            value=_gated_value(ok, value),
+            sev=_gated_sev(ok, g.sev),
             flag=ibis.cases(
                 (~full, ibis.literal("calc:too_few_values")),
                 (degenerate, ibis.literal("calc:constant_series")),
@@ -684,8 +694,8 @@ class Engine:
         ok = j.value.notnull() & (j.area > 0)
         return j.select(
             *KEY,
-            value=ibis.cases((ok, j.value / (j.area / divisor)), else_=ibis.null("float64")).cast("float64"),
-            sev=ibis.cases((ok, j.sev), else_=_greatest(j.sev, ibis.literal(_MISSING))).cast("int32"),
+            value=_gated_value(ok, j.value / (j.area / divisor)),
+            sev=_gated_sev(ok, j.sev),
             flag=ibis.cases((j.value.notnull() & ~ok, ibis.literal("calc:no_area")), else_=ibis.null("string")),
         )
 

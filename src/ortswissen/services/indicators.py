@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 import yaml
 from pydantic import ValidationError
@@ -197,10 +198,13 @@ def compute_indicators(
         table = engine.to_pyarrow(expr)
     finally:
         inputs.close()
-    names = sorted(set(table.column("indicator_id").to_pylist())) if table.num_rows else []
+    tally = pc.value_counts(table.column("indicator_id")) if table.num_rows else None
+    counts = (
+        dict(zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist(), strict=True)) if tally else {}
+    )
+    names = sorted(counts)
     computed = [n for n in names if graph.metas[n].computed]
     aggregated = [n for n in names if not graph.metas[n].computed]
-    counts = pd.Series(table.column("indicator_id").to_pylist()).value_counts().to_dict() if table.num_rows else {}
     written, replaced, import_id = _write(store, table, computed, aggregated)
     _clear_stale(store, names)
     return ComputeResult(
@@ -307,12 +311,13 @@ def _numeric(attributes: pd.Series, name: str) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 
 
-def _dates_for(store: Store, meta: IndicatorMeta) -> list[dt.date]:
+def _dates_for(store: Store, meta: IndicatorMeta, cache: dict[str, list[dt.date]]) -> list[dt.date]:
     at = meta.computation.at  # type: ignore[union-attr]
     if at.dates is not None:
         return sorted(set(at.dates))
-    days = store.read_values([at.like])["date"]
-    return sorted(set(days))
+    if at.like not in cache:  # several spatial indicators usually share the population's dates
+        cache[at.like] = sorted(set(store.read_values([at.like])["date"]))
+    return cache[at.like]
 
 
 def _prepare_spatial(
@@ -321,12 +326,13 @@ def _prepare_spatial(
     prepared: dict[str, pd.DataFrame] = {}
     dates: dict[str, list[dt.date]] = {}
     links = _links(store)
+    like_dates: dict[str, list[dt.date]] = {}
     for indicator_id in wanted:
         meta = graph.metas[indicator_id]
         c = meta.computation
         if c is None or not c.spatial:
             continue
-        dates[indicator_id] = _dates_for(store, meta)
+        dates[indicator_id] = _dates_for(store, meta, like_dates)
         features = store.features(c.georesource)  # type: ignore[union-attr]
         keep = _match(features["attributes"], c.where)  # type: ignore[union-attr]
         features = features[keep].reset_index(drop=True)
@@ -340,13 +346,14 @@ def _prepare_spatial(
             assigned = store.feature_units(c.georesource, link.level_id)  # type: ignore[union-attr]
             if assigned.empty or features.empty:
                 continue
-            idx = features.set_index(["feature_id", "valid_from"])
-            key = list(zip(assigned["feature_id"], assigned["feature_valid_from"], strict=True))
-            present = np.array([k in idx.index for k in key], dtype=bool)
-            assigned = assigned[present].reset_index(drop=True)
+            keys = pd.DataFrame(
+                {"feature_id": features["feature_id"], "feature_valid_from": features["valid_from"],
+                 "_pos": np.arange(len(features))}
+            )  # fmt: skip
+            assigned = assigned.merge(keys, on=["feature_id", "feature_valid_from"], how="inner")
             if assigned.empty:
                 continue
-            rows = idx.loc[list(zip(assigned["feature_id"], assigned["feature_valid_from"], strict=True))]
+            rows = features.iloc[assigned["_pos"].to_numpy()]
             frame = pd.DataFrame(
                 {
                     "level_id": link.level_id,

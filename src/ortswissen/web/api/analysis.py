@@ -11,7 +11,7 @@ from ortswissen.analysis.composite import CompositeSpec
 from ortswissen.config import Settings
 from ortswissen.ports import Store
 from ortswissen.services import analysis as svc
-from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date
+from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
 
 __all__ = ["router"]
 
@@ -94,14 +94,9 @@ def profile(
     day = parse_query_date(date)
     assert day is not None
     data = svc.unit_profile(store, unit, level, day)
-    visible = {m.id for m in store.list_indicators() if check_visible_ok(m, settings)}
+    visible = {m.id for m in store.list_indicators() if visible_indicator(m, settings)}
     data["indicators"] = [r for r in data["indicators"] if r.get("indicator") in visible]
     return data
-
-
-def check_visible_ok(meta: Any, settings: Settings) -> bool:
-    """Whether an indicator may be shown (public mode hides internal ones)."""
-    return not settings.public_mode or meta.visibility.value == "public"
 
 
 @router.get("/analysis/change", tags=["analysis"], summary="Change between two dates")
