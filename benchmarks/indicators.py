@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import hashlib
 import json
 import os
 import platform
@@ -61,6 +60,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _harness import cpu_seconds as _cpu_seconds
+from _harness import ensure_importable as _ensure_importable
+from _harness import load_average as _load
+from _harness import log as _log
+from _harness import log_run as _log_run
+from _harness import median as _median
+from _harness import source_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).resolve()
@@ -297,17 +303,6 @@ def definitions() -> list[dict[str, Any]]:
     return out
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _ensure_importable() -> None:
-    try:
-        import ortswissen._version  # noqa: F401
-    except ImportError:  # not installed: run from the source tree
-        sys.path.insert(0, str(ROOT / "src"))
-
-
 def _peak_rss_mb() -> float:
     """Peak RSS of this process in MB (10**6 bytes): ``VmHWM`` on Linux (see benchmarks/import.py)."""
     status = Path("/proc/self/status")
@@ -317,12 +312,6 @@ def _peak_rss_mb() -> float:
                 return int(line.split()[1]) * 1024 / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process so far (all its threads)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 # -- the synthetic city ----------------------------------------------------------------------------------
@@ -1024,21 +1013,10 @@ def _remove_store(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _median(runs: list[dict[str, Any]], key: str) -> float:
-    return float(statistics.median(r[key] for r in runs))
-
-
 def _median_phases(runs: list[dict[str, Any]]) -> dict[str, float]:
     names = dict.fromkeys(k for r in runs for k in r["phases"])
     medians = {k: float(statistics.median(r["phases"].get(k, 0.0) for r in runs)) for k in names}
     return dict(sorted(medians.items(), key=lambda kv: -kv[1]))
-
-
-def _log_run(i: int, repeat: int, what: str, result: dict[str, Any]) -> None:
-    _log(
-        f"  run {i + 1}/{repeat} {what}: {result['seconds']:.2f} s (CPU {result['cpu_seconds']:.2f} s), "
-        f"peak RSS {result['peak_rss_mb']:.0f} MB"
-    )
 
 
 def bench(size: Size, repeat: int, seed: int, workdir: Path, tmp: Path) -> dict[str, Any]:
@@ -1157,20 +1135,6 @@ def profile_compute(size: Size, seed: int, workdir: Path, top: int) -> int:
     return 0
 
 
-def source_digest() -> str | None:
-    """SHA-256 (first 12 hex digits) of the ortswissen sources the figures were measured with."""
-    _ensure_importable()
-    import ortswissen.storage
-
-    package = Path(ortswissen.storage.__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".sql", ".yaml") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     import duckdb
@@ -1202,10 +1166,6 @@ def machine() -> dict[str, Any]:
         "ortswissen": __version__,
         "ortswissen_source_digest": source_digest(),
     }
-
-
-def _load() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def render(result: dict[str, Any]) -> str:
