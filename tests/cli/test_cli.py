@@ -190,7 +190,10 @@ def test_a_whole_workflow(
     )
     assert "ok, 288 written" in out
     catalogue = [json.loads(line) for line in run(runner, "indicators", "--json").splitlines()]
-    assert {c["id"]: c["values"] for c in catalogue}["residents"] == 96
+    residents = {c["id"]: c for c in catalogue}["residents"]
+    # 96 imported quarter values; the 4 districts and the city are aggregated at import for the 6 dates
+    assert residents["levels"] == "bezirk, quartier, stadt"
+    assert residents["values"] == 96 + 6 * (4 + 1)
 
     export = tmp_path / "q.geojson"
     assert "16 row(s) written" in run(runner, "export", "values", "quartier", export, "--date", "2023-12-31")

@@ -118,7 +118,7 @@ def test_every_ewr_file_parses_without_hand_edits(berlin: Path, tmp_path: Path) 
         assert report.issue_totals[("warning", "id-zero-padded")] == short  # 352 in 2014, none elsewhere
         if year == 2009:
             assert "totals-row" in report.codes("note")
-    by_year = target.read_values(["ewr_residents"]).groupby("date")["value"].sum()
+    by_year = target.read_values(["ewr_residents"], level_id="planungsraum").groupby("date")["value"].sum()
     assert by_year[D(2001, 12, 31)] == 3_337_233 and by_year[D(2018, 12, 31)] == 3_748_148
     target.close()
 
