@@ -99,12 +99,16 @@ class ComputeInputs:
     ``values``: the long value table (``indicator_id, level_id, unit_id, unit_valid_from,
     date, scenario, value, status, flag``); ``units``: ``level_id, unit_id, valid_from,
     valid_to, parent_id, area_m2``. The engine may create temporary tables on the backend.
+    ``writer``, where the store offers it, makes a :class:`QueryValueWriter` on the same
+    connection: derived rows then go from the engine's query straight into the value table,
+    without a round trip through Python.
     """
 
     backend: Any
     values: Any
     units: Any
     close: Callable[[], None] = lambda: None
+    writer: Callable[[str], QueryValueWriter] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,16 @@ class ValueWriter(Protocol):
 
     def discard(self) -> None:
         """Drop the staged values unless the import was recorded."""
+
+
+class QueryValueWriter(ValueWriter, Protocol):
+    """A value writer that also stages the rows of a query run on the engine's connection."""
+
+    def add_query(self, sql: str) -> int:
+        """Stage the rows of ``sql`` (columns of :data:`VALUE_BATCH_SCHEMA` but ``source_row``); their number."""
+
+    def staged_counts(self) -> dict[str, int]:
+        """Rows staged so far per indicator."""
 
 
 @runtime_checkable
@@ -282,6 +296,13 @@ class Store(Protocol):
 
     def delete_features(self, georesource_id: str) -> int:
         """Remove all features of a georesource (before a full replacement)."""
+
+    def delete_derived_values(self, indicator_ids: Sequence[str], *, except_import: str) -> int:
+        """Inside a transaction: remove the engine's rows (flag ``calc:…``/``agg:…``) of these indicators.
+
+        Rows of ``except_import`` (the recomputation that replaces them) stay. A recomputation
+        so leaves no row behind for a unit or date it no longer produces.
+        """
 
     def assign_features(self, georesource_id: str | None = None) -> int:
         """(Re)compute which unit version of every level each feature lies in, on which days."""

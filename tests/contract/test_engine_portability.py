@@ -1,4 +1,4 @@
-"""The same indicator definitions give identical results on DuckDB and PostgreSQL.
+"""The same indicator definitions give identical results on DuckDB, PostgreSQL and Spark (slow).
 
 The engine's inputs (the long value table, the unit versions and the spatial preparations
 made at import) are loaded unchanged into each backend; the Ibis program is the same. Results
@@ -7,6 +7,7 @@ must agree row for row: same keys, same status and flag, values equal to 1e-9 (r
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pandas as pd
@@ -98,3 +99,18 @@ def test_postgresql_gives_identical_results(
     inputs: dict[str, Any], on_duckdb: pd.DataFrame, ibis_postgres: Any
 ) -> None:
     assert_same(run_on(ibis_postgres, inputs, "pg"), on_duckdb)
+
+
+@pytest.mark.slow
+# PySpark's Arrow path rejects pandas' Arrow-backed text columns of in-memory tables; it falls back to
+# the row-wise conversion with this warning (same data, slower)
+@pytest.mark.filterwarnings("ignore:createDataFrame attempted Arrow optimization:UserWarning")
+# pyspark 4.1's toPandas calls astype(copy=False), deprecated in pandas 3, and leaves its socket to the GC
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+@pytest.mark.filterwarnings("ignore:toPandas attempted Arrow optimization:UserWarning")
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")
+def test_spark_gives_identical_results(inputs: dict[str, Any], on_duckdb: pd.DataFrame, ibis_spark: Any) -> None:
+    try:
+        assert_same(run_on(ibis_spark, inputs, "spark"), on_duckdb)
+    finally:
+        gc.collect()  # report pyspark's leaked sockets here, under this test's filters

@@ -191,6 +191,19 @@ def test_recomputing_replaces_derived_values(store: Store) -> None:
     assert len(derived) == len(derived.drop_duplicates(["unit_id", "date"]))
 
 
+def test_recomputing_removes_rows_no_longer_produced(store: Store) -> None:
+    mc.load(store)
+    compute_indicators(store)
+    assert set(store.read_values(["n_kitas"], level_id="district")["date"]) == {mc.D1, mc.D2, mc.D3}
+    narrowed = next(m for m in mc.metas() if m.id == "n_kitas").model_dump(mode="json")
+    narrowed["computation"]["at"] = {"dates": [mc.D1.isoformat()]}
+    register_definitions(store, parse_definitions([narrowed]), compute=False)
+    result = compute_indicators(store, ["n_kitas"])
+    assert set(store.read_values(["n_kitas"])["date"]) == {mc.D1}
+    assert result.replaced == result.written * 3  # the three dates' rows went; the first came back
+    assert set(store.read_values(["pop"], level_id="quarter")["date"]) == {mc.D1, mc.D2, mc.D3}  # inputs untouched
+
+
 def test_cycle_and_unknown_input_rejected(store: Store) -> None:
     mc.load(store)
     bad = parse_definitions(

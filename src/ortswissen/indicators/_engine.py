@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -92,10 +92,13 @@ class LevelLink:
     parent_level_id: str | None
 
 
-@dataclass
-class _Run:
-    rows: dict[str, ir.Table] = field(default_factory=dict)  # indicator → rows (all levels)
-    derived: list[ir.Table] = field(default_factory=list)  # parts with an indicator_id column
+@dataclass(frozen=True)
+class _Col:
+    """One indicator as columns of the wide table: value, severity (null: no row) and flag."""
+
+    v: Any
+    s: Any
+    f: Any = None
 
 
 def _sev_of_status(status: ir.StringValue) -> ir.IntegerValue:
@@ -122,6 +125,42 @@ def _greatest(*values: ir.IntegerValue) -> ir.IntegerValue:
     for value in values[1:]:
         out = ibis.cases((value > out, value), else_=out)
     return out
+
+
+def _present(sev: ir.IntegerValue, expr: ir.IntegerValue) -> ir.IntegerValue:
+    """``expr`` where the input has a row (``sev`` not null), else null: no row."""
+    return ibis.cases((sev.notnull(), expr), else_=ibis.null("int32")).cast("int32")
+
+
+def _combine(inputs: Sequence[_Col], formula: Any, *, zero_guard: int | None = None) -> _Col:
+    """A row-wise template: a row where any input has one; a value where all inputs have numbers.
+
+    ``zero_guard``: the position of a denominator; where it is 0 the value is missing.
+    """
+    exists = ibis.or_(*[c.s.notnull() for c in inputs])
+    have_all = ibis.and_(*[c.v.notnull() for c in inputs])
+    zero = inputs[zero_guard].v == 0 if zero_guard is not None else ibis.literal(False)
+    ok = have_all & ~zero
+    sev = _greatest(*[c.s.fill_null(-1) for c in inputs])
+    return _Col(
+        _gated_value(ok, formula([c.v for c in inputs])),
+        ibis.cases((exists, _gated_sev(ok, sev)), else_=ibis.null("int32")).cast("int32"),
+        ibis.cases((have_all & zero, ibis.literal("calc:zero_denominator")), else_=ibis.null("string")),
+    )
+
+
+def _needs_index(c: Any) -> bool:
+    """Whether a template reads its input by date position (change over periods, trend, continuity)."""
+    return (isinstance(c, ChangeComputation) and c.periods is not None) or isinstance(c, TrendComputation)
+
+
+_LEAF_TYPES = (
+    PointCountComputation,
+    FeatureStatComputation,
+    SubsetShareComputation,
+    LineLengthComputation,
+    NearestDistanceComputation,
+)
 
 
 class Engine:
@@ -166,6 +205,9 @@ class Engine:
         self.dates = dict(dates or {})
         self._materialize = materialize
         self._counter = 0
+        #: what the last :meth:`run` derived: its rows replace all earlier derived rows of these
+        self.computed_ids: list[str] = []
+        self.aggregated_ids: list[str] = []
         written_by_us = ibis.or_(*[values.flag.startswith(prefix) for prefix in DERIVED_FLAG_PREFIXES])
         self.values = values.filter(values.flag.isnull() | ~written_by_us)
         self.units = units
@@ -189,15 +231,52 @@ class Engine:
             aggregate = list(aggregate)
         for meta in (self.metas[i] for i in list(aggregate)):  # a ratio rule needs its parts aggregated
             aggregate = [*aggregate, *[i for i in meta.aggregation.inputs() if not self.metas[i].computed]]
-        run = _Run()
+        self.computed_ids = sorted(i for i in computed if self.metas[i].computed)
+        self.aggregated_ids = sorted(set(aggregate))
         base_ids = sorted({*aggregate, *(i for i in needed if not self.metas[i].computed)})
-        self._aggregate(run, base_ids, set(aggregate))
-        for indicator_id in self.graph.order(needed):
-            table = self._compute(run, self.metas[indicator_id])
-            run.rows[indicator_id] = table
+        base, new_parts = self._aggregate(base_ids, set(aggregate))
+        wanted = sorted(aggregate)
+        parts = [self._result(p.filter(p.indicator_id.isin(wanted))) for p in new_parts]
+        order = self.graph.order(needed) if needed else []
+        rest = [i for i in order if self.metas[i].computed]
+        if not rest:
+            return parts
+        leaves = [i for i in rest if isinstance(self.metas[i].computation, _LEAF_TYPES)]
+        long_parts = [p for p in (base, *new_parts) if p is not None]
+        for indicator_id in leaves:
+            rows = self._leaf(self.metas[indicator_id])
+            long_parts.append(rows.mutate(indicator_id=ibis.literal(indicator_id)).select("indicator_id", *_ROW))
+        long_all = long_parts[0]
+        for part in long_parts[1:]:
+            long_all = long_all.union(part)
+        slots = {i: n for n, i in enumerate([*base_ids, *rest])}
+        # the wide table, then one narrow table per layer (row id + the layer's new columns): a
+        # table's cost grows with its columns, so no layer copies what earlier ones hold
+        pivot = self._keep(self._pivot(long_all, [*base_ids, *leaves], set(leaves), slots))
+        tables: list[ir.Table] = [pivot]
+        home = dict.fromkeys([*base_ids, *leaves], 0)
+        for layer in self._layers([i for i in rest if i not in set(leaves)]):
+            inputs = {i for x in layer for i in self.metas[x].inputs()}
+            w = self._gather(tables, sorted({home[i] for i in inputs}), [slots[i] for i in inputs])
+            tables.append(self._keep(self._layer(w, layer, slots)))
+            home.update(dict.fromkeys(layer, len(tables) - 1))
+        for indicator_id in rest:
             if indicator_id in computed:
-                run.derived.append(table.mutate(indicator_id=ibis.literal(indicator_id)))
-        return [self._result(t) for t in run.derived]
+                table = self._gather(tables, [home[indicator_id]], [slots[indicator_id]])
+                parts.append(self._unpivot(table, indicator_id, slots[indicator_id]))
+        return parts
+
+    @staticmethod
+    def _gather(tables: Sequence[ir.Table], homes: Sequence[int], wanted: Sequence[int]) -> ir.Table:
+        """The wide table (keys, area, imported and spatial columns) with the columns ``wanted`` of later layers."""
+        w = tables[0]
+        names = list(w.columns)
+        for index in sorted(set(homes) - {0}):
+            t = tables[index]
+            cols = [c for c in t.columns if c != "rid" and int(c[1:]) in set(wanted)]
+            w = w.join(t.select("rid", *cols), "rid")
+            names += cols
+        return w.select(*names) if len(names) > len(tables[0].columns) else w
 
     @staticmethod
     def _result(t: ir.Table) -> ir.Table:
@@ -212,16 +291,25 @@ class Engine:
 
     # -- helpers ------------------------------------------------------------------------------
     def _keep(self, table: ir.Table) -> ir.Table:
+        """Materialise an intermediate result: a temporary table, or a cached one where the backend has none (Spark)."""
         if not self._materialize:
             return table
         self._counter += 1
         name = f"_ow_engine_{self._counter}"
+        if getattr(self.backend, "name", "") == "pyspark":
+            return self._keep_spark(name, table)
         return self.backend.create_table(name, table, temp=True, overwrite=True)
 
-    def _rows(self, run: _Run, indicator_id: str) -> ir.Table:
-        if indicator_id not in run.rows:
-            raise DefinitionError(f"indicator {indicator_id!r} has no rows in this run")
-        return run.rows[indicator_id]
+    def _keep_spark(self, name: str, table: ir.Table) -> ir.Table:
+        """Spark has no temporary tables: a view (it registers in-memory inputs), checkpointed.
+
+        The local checkpoint computes the rows once and cuts the lineage, so later plans stay
+        small (cached views alone keep the whole history in every plan).
+        """
+        self.backend.create_view(f"{name}_q", table, overwrite=True)
+        session = self.backend._session  # Ibis offers no public handle for checkpoints
+        session.table(f"{name}_q").localCheckpoint().createOrReplaceTempView(name)
+        return self.backend.table(name)
 
     def _base(self, ids: Sequence[str]) -> ir.Table:
         v = self.values
@@ -247,18 +335,25 @@ class Engine:
         return sorted((lv for lv in self.levels if lv.parent_level_id), key=lambda lv: -depth(lv.level_id))
 
     # -- aggregation up the levels --------------------------------------------------------------
-    def _aggregate(self, run: _Run, base_ids: Sequence[str], aggregate: set[str]) -> None:
+    def _aggregate(self, base_ids: Sequence[str], aggregate: set[str]) -> tuple[ir.Table | None, list[ir.Table]]:
+        """The imported rows (all levels) and, per parent level, the rows aggregated into it.
+
+        Levels are processed bottom-up; a level's rows are its imported rows plus what its
+        child levels aggregated into it, so nothing is copied more than once.
+        """
         if not base_ids:
-            return
-        current = self._keep(self._base(base_ids))
-        observed = current
+            return None, []
+        base = self._keep(self._base(base_ids))
         by_method: dict[str, str] = {i: self.metas[i].aggregation.method.value for i in aggregate}
         simple = [i for i, m in by_method.items() if m in ("sum", "min", "max")]
         weighted = [i for i, m in by_method.items() if m == "weighted_mean"]
         ratios = [i for i, m in by_method.items() if m == "ratio"]
+        added: dict[str, ir.Table] = {}
         new_parts: list[ir.Table] = []
         for link in self._levels_bottom_up():
-            child = current.filter(current.level_id == link.level_id)
+            child = base.filter(base.level_id == link.level_id)
+            if link.level_id in added:
+                child = child.union(added[link.level_id])
             mapped = self._map_to_parent(child, link)
             pieces: list[ir.Table] = []
             if simple:
@@ -270,17 +365,14 @@ class Engine:
             agg = pieces[0]
             for piece in pieces[1:]:
                 agg = agg.union(piece)
-            agg = self._keep(self._prefer_observed(agg, observed, link.parent_level_id))
+            agg = self._keep(self._prefer_observed(agg, base, link.parent_level_id))
             if ratios:
                 ratio_rows = self._ratio_rows(agg, ratios, link.parent_level_id)  # type: ignore[arg-type]
-                agg = self._keep(agg.union(self._prefer_observed(ratio_rows, observed, link.parent_level_id)))
+                agg = self._keep(agg.union(self._prefer_observed(ratio_rows, base, link.parent_level_id)))
             new_parts.append(agg)
-            current = self._keep(current.union(agg))
-        for indicator_id in base_ids:
-            run.rows[indicator_id] = current.filter(current.indicator_id == indicator_id).drop("indicator_id")
-        wanted = sorted(aggregate)
-        for part in new_parts:
-            run.derived.append(part.filter(part.indicator_id.isin(wanted)))
+            parent = str(link.parent_level_id)
+            added[parent] = added[parent].union(agg) if parent in added else agg
+        return base, new_parts
 
     def _map_to_parent(self, child: ir.Table, link: LevelLink) -> ir.Table:
         """Child rows with the parent unit version valid where the child's territory applies.
@@ -403,7 +495,7 @@ class Engine:
             rule = self.metas[indicator_id].aggregation
             num = agg.filter(agg.indicator_id == rule.numerator).drop("indicator_id")
             den = agg.filter(agg.indicator_id == rule.denominator).drop("indicator_id")
-            rows = self._combine([num, den], lambda v, s=rule.scale: v[0] / v[1] * s, zero_guard=1)
+            rows = self._combine_long([num, den], lambda v, s=rule.scale: v[0] / v[1] * s, zero_guard=1)
             parts.append(
                 rows.mutate(
                     indicator_id=ibis.literal(indicator_id),
@@ -454,18 +546,15 @@ class Engine:
         both = kept.filter(kept.natural).union(other)
         return both.drop("natural")
 
-    # -- templates ----------------------------------------------------------------------------
-    def _combine(
+    # -- computed indicators on the wide table ---------------------------------------------------
+    def _combine_long(
         self,
         inputs: Sequence[ir.Table],
         formula: Any,
         *,
         zero_guard: int | None = None,
     ) -> ir.Table:
-        """Outer-combine the rows of several inputs on the key and apply ``formula`` to their values.
-
-        ``zero_guard``: the position of a denominator; where it is 0 the value is missing.
-        """
+        """Outer-combine the rows of several long inputs on the key and apply ``formula`` (ratio aggregation)."""
         tagged = [t.select(*KEY, "value", "sev", pos=ibis.literal(i)) for i, t in enumerate(inputs)]
         u = tagged[0]
         for t in tagged[1:]:
@@ -478,28 +567,111 @@ class Engine:
         have_all = (g.n == len(inputs)) & ibis.and_(*[v.notnull() for v in values])
         zero = values[zero_guard] == 0 if zero_guard is not None else ibis.literal(False)
         ok = have_all & ~zero
-        result = formula(values)
-        out = g.select(
+        return g.select(
             *KEY,
-            value=_gated_value(ok, result),
+            value=_gated_value(ok, formula(values)),
             sev=_gated_sev(ok, g.sev),
             flag=ibis.cases((have_all & zero, ibis.literal("calc:zero_denominator")), else_=ibis.null("string")),
         )
-        return out
 
     def _with_flag(self, table: ir.Table, template: str) -> ir.Table:
         return table.mutate(flag=table.flag.fill_null(f"calc:{template}")).select(*_ROW)
 
-    def _compute(self, run: _Run, meta: IndicatorMeta) -> ir.Table:
+    def _leaf(self, meta: IndicatorMeta) -> ir.Table:
+        """Rows of a spatial indicator (from its preparation); they enter the wide table like imported ones."""
         c = meta.computation
-        rows = lambda i: self._rows(run, i)  # noqa: E731
+        if isinstance(c, NearestDistanceComputation):
+            out = self._prepared_values(meta.id)
+        else:
+            out = self._features(meta.id, c)  # type: ignore[arg-type]
+        return self._with_flag(out, c.template)  # type: ignore[union-attr]
+
+    def _pivot(self, long_all: ir.Table, ids: Sequence[str], flagged: set[str], slots: Mapping[str, int]) -> ir.Table:
+        """One row per key with ``v<n>``/``s<n>`` (and ``f<n>`` for spatial indicators) per indicator, plus the area."""
+        aggs: dict[str, Any] = {}
+        for indicator_id in ids:
+            n, mine = slots[indicator_id], long_all.indicator_id == indicator_id
+            aggs[f"v{n}"] = long_all.value.max(where=mine)
+            aggs[f"s{n}"] = long_all.sev.max(where=mine)
+            if indicator_id in flagged:
+                aggs[f"f{n}"] = long_all.flag.max(where=mine)
+        w = long_all.group_by(*KEY).aggregate(**aggs)
+        u = self.units.select(
+            a_level=self.units.level_id,
+            a_unit=self.units.unit_id,
+            a_from=self.units.valid_from,
+            area=self.units.area_m2,
+        )
+        j = w.left_join(u, [w.level_id == u.a_level, w.unit_id == u.a_unit, w.unit_valid_from == u.a_from])
+        out = j.select(*KEY, j.area.cast("float64").name("area"), *aggs)
+        return out.mutate(rid=ibis.row_number().cast("int64"))
+
+    def _layers(self, ids: Sequence[str]) -> list[list[str]]:
+        """Group indicators (in dependency order) so each group reads only what earlier groups made."""
+        depth: dict[str, int] = {}
+        pending = set(ids)
+        for indicator_id in ids:
+            inputs = [i for i in self.metas[indicator_id].inputs() if i in pending]
+            depth[indicator_id] = 1 + max((depth[i] for i in inputs), default=-1)
+        layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+        for indicator_id in ids:
+            layers[depth[indicator_id]].append(indicator_id)
+        return layers
+
+    def _unpivot(self, wide: ir.Table, indicator_id: str, n: int) -> ir.Table:
+        s = wide[f"s{n}"]
+        rows = wide.filter(s.notnull())
+        return rows.select(
+            indicator_id=ibis.literal(indicator_id),
+            **{k: rows[k] for k in KEY},
+            value=rows[f"v{n}"].cast("float64"),
+            status=_status_of_sev(rows[f"s{n}"]),
+            flag=rows[f"f{n}"].cast("string"),
+        )
+
+    def _layer(self, wide: ir.Table, ids: Sequence[str], slots: Mapping[str, int]) -> ir.Table:
+        """Add the columns of ``ids`` (which read only columns already in ``wide``)."""
+        w = wide
+        for src in sorted({slots[c.input] for c in self._computations(ids) if _needs_index(c)}):
+            w = self._with_date_index(w, src)
+        windows: dict[str, Any] = {}
+        for indicator_id in ids:
+            c = self.metas[indicator_id].computation
+            if isinstance(c, CompositeComputation):
+                windows.update(self._normalised(w, c, slots, slots[indicator_id]))
+        w = w.mutate(**windows) if windows else w
+        joined = w
+        builders: list[tuple[str, Any]] = []
+        for indicator_id in ids:
+            n = slots[indicator_id]
+            c = self.metas[indicator_id].computation
+            if isinstance(c, ChangeComputation | ChangeSinceComputation):
+                then = self._then(w, c, slots[c.input], n)
+                j = joined.left_join(then, self._then_predicates(joined, then, c, slots[c.input], n))
+                joined = j.select(*[j[k] for k in joined.columns], j[f"t{n}_v"], j[f"t{n}_s"])
+            elif isinstance(c, TrendComputation):
+                rows = self._trend(w.view(), c, slots[c.input], n)
+                j = joined.left_join(rows, [joined[k] == rows[f"r{n}_{k}"] for k in KEY])
+                joined = j.select(*[j[k] for k in joined.columns], j[f"r{n}_value"], j[f"r{n}_sev"], j[f"r{n}_flag"])
+            builders.append((indicator_id, c))
+        new: dict[str, Any] = {}
+        col = lambda i: _Col(joined[f"v{slots[i]}"], joined[f"s{slots[i]}"])  # noqa: E731
+        for indicator_id, c in builders:
+            n = slots[indicator_id]
+            out = self._column(joined, c, n, col, slots)
+            flag = out.f if out.f is not None else ibis.null("string")
+            exists = out.s.notnull()
+            new[f"v{n}"] = ibis.cases((exists, out.v), else_=ibis.null("float64")).cast("float64")
+            new[f"s{n}"] = out.s.cast("int32")
+            new[f"f{n}"] = ibis.cases((exists, flag.fill_null(f"calc:{c.template}")), else_=ibis.null("string"))
+        return joined.select(joined.rid, **new)
+
+    def _column(self, j: ir.Table, c: Any, n: int, col: Any, slots: Mapping[str, int]) -> _Col:
         match c:
             case SumComputation():
-                out = self._combine([rows(i) for i in c.terms], lambda v: sum(v[1:], v[0]))
+                return _combine([col(i) for i in c.terms], lambda v: sum(v[1:], v[0]))
             case DifferenceComputation():
-                out = self._combine(
-                    [rows(c.minuend), *[rows(i) for i in c.subtrahends]], lambda v: v[0] - sum(v[2:], v[1])
-                )
+                return _combine([col(c.minuend), *[col(i) for i in c.subtrahends]], lambda v: v[0] - sum(v[2:], v[1]))
             case ProductComputation():
                 constant = c.constant
 
@@ -509,95 +681,126 @@ class Engine:
                         out = out * x
                     return out
 
-                out = self._combine([rows(i) for i in c.factors], product)
+                return _combine([col(i) for i in c.factors], product)
             case RatioComputation():
                 scale = c.scale
-                out = self._combine([rows(c.part), rows(c.whole)], lambda v: v[0] / v[1] * scale, zero_guard=1)
-            case ChangeComputation() | ChangeSinceComputation():
-                out = self._change(rows(c.input), c)
-            case TrendComputation():
-                out = self._trend(rows(c.input), c)
-            case CompositeComputation():
-                out = self._composite(run, c)
+                return _combine([col(c.part), col(c.whole)], lambda v: v[0] / v[1] * scale, zero_guard=1)
             case DensityComputation():
-                out = self._density(rows(c.input), c)
-            case NearestDistanceComputation():
-                out = self._prepared_values(meta.id)
-            case (
-                PointCountComputation() | FeatureStatComputation() | SubsetShareComputation() | LineLengthComputation()
-            ):
-                out = self._features(meta.id, c)
-            case _:  # pragma: no cover - the model admits no other computation
-                raise DefinitionError(f"indicator {meta.id!r}: no computation")
-        return self._keep(self._with_flag(out, c.template))
+                x = col(c.input)
+                divisor = 1e6 if c.per == "km2" else 1e4
+                ok = x.v.notnull() & (j.area > 0)
+                return _Col(
+                    _gated_value(ok, x.v / (j.area / divisor)),
+                    _present(x.s, _gated_sev(ok, x.s)),
+                    ibis.cases((x.v.notnull() & ~ok, ibis.literal("calc:no_area")), else_=ibis.null("string")),
+                )
+            case ChangeComputation() | ChangeSinceComputation():
+                return self._change(j, c, col(c.input), n)
+            case TrendComputation():
+                return _Col(j[f"r{n}_value"], _present(col(c.input).s, j[f"r{n}_sev"]), j[f"r{n}_flag"])
+            case CompositeComputation():
+                weights = [p.weight for p in c.components]
+                total = sum(weights)
+                parts = [_Col(j[f"z{n}_{k}"], j[f"s{slots[p.indicator]}"]) for k, p in enumerate(c.components)]
+                return _combine(
+                    parts, lambda v: sum((v[i] * weights[i] for i in range(1, len(v))), v[0] * weights[0]) / total
+                )
+        raise DefinitionError(f"template {c.template!r} cannot be computed on the wide table")  # pragma: no cover
 
-    def _change(self, x: ir.Table, c: ChangeComputation | ChangeSinceComputation) -> ir.Table:
-        then = x.select(
-            t_unit=x.unit_id,
-            t_from=x.unit_valid_from,
-            t_scen=x.scenario,
-            t_date=x.date,
-            t_value=x.value,
-            t_sev=x.sev,
-            t_level=x.level_id,
-        )
+    # change: the row of the same unit at an earlier date, joined in
+    def _then(self, w: ir.Table, c: ChangeComputation | ChangeSinceComputation, src: int, n: int) -> ir.Table:
+        v = w.view()  # a self-join: a distinct reference keeps the join predicates unambiguous
+        then = v.filter(v[f"s{src}"].notnull())
         if isinstance(c, ChangeSinceComputation):
-            then = then.filter(then.t_date == ibis.literal(c.reference_date))
-            cond = []
-        elif c.years is not None:
-            cond = [x.date - ibis.interval(years=c.years) == then.t_date]
-        else:
-            idx = self._date_index(x)
-            x = x.join(idx, [x.level_id == idx.i_level, x.scenario == idx.i_scen, x.date == idx.i_date]).drop(
-                "i_level", "i_scen", "i_date"
-            )
-            then = (
-                then.join(idx, [then.t_level == idx.i_level, then.t_scen == idx.i_scen, then.t_date == idx.i_date])
-                .drop("i_level", "i_scen", "i_date")
-                .rename(t_idx="idx")
-            )
-            cond = [x.idx - c.periods == then.t_idx]
-        j = x.left_join(
-            then,
-            [
-                x.level_id == then.t_level,
-                x.unit_id == then.t_unit,
-                x.unit_valid_from == then.t_from,
-                x.scenario == then.t_scen,
-                *cond,
-            ],
-        )
-        have = j.value.notnull() & j.t_value.notnull()
+            then = then.filter(then.date == ibis.literal(c.reference_date))
+        cols = {
+            f"t{n}_level": then.level_id,
+            f"t{n}_unit": then.unit_id,
+            f"t{n}_from": then.unit_valid_from,
+            f"t{n}_scen": then.scenario,
+            f"t{n}_date": then.date,
+            f"t{n}_v": then[f"v{src}"],
+            f"t{n}_s": then[f"s{src}"],
+        }
+        if isinstance(c, ChangeComputation) and c.periods is not None:
+            cols[f"t{n}_i"] = then[f"i{src}"]
+        return then.select(**cols)
+
+    def _then_predicates(
+        self, w: ir.Table, then: ir.Table, c: ChangeComputation | ChangeSinceComputation, src: int, n: int
+    ) -> list[Any]:
+        preds = [
+            w.level_id == then[f"t{n}_level"],
+            w.unit_id == then[f"t{n}_unit"],
+            w.unit_valid_from == then[f"t{n}_from"],
+            w.scenario == then[f"t{n}_scen"],
+        ]  # no condition on the left row alone: DuckDB would fall back to a nested-loop join
+        if isinstance(c, ChangeComputation) and c.years is not None:
+            preds.append(w.date - ibis.interval(years=c.years) == then[f"t{n}_date"])
+        elif isinstance(c, ChangeComputation):
+            preds.append(w[f"i{src}"] - c.periods == then[f"t{n}_i"])
+        return preds
+
+    def _change(self, j: ir.Table, c: ChangeComputation | ChangeSinceComputation, x: _Col, n: int) -> _Col:
+        t_v, t_s = j[f"t{n}_v"], j[f"t{n}_s"]
+        have = x.v.notnull() & t_v.notnull()
         if c.relative:
-            zero = j.t_value == 0
-            value = (j.value - j.t_value) / j.t_value * c.scale
+            zero = t_v == 0
+            value = (x.v - t_v) / t_v * c.scale
         else:
             zero = ibis.literal(False)
-            value = j.value - j.t_value
+            value = x.v - t_v
         ok = have & ~zero
-        sev = _greatest(j.sev, j.t_sev.fill_null(_MISSING))
-        return j.select(
-            *KEY,
-            value=_gated_value(ok, value),
-            sev=_gated_sev(ok, sev),
-            flag=ibis.cases(
+        sev = _greatest(x.s, t_s.fill_null(_MISSING))
+        return _Col(
+            _gated_value(ok, value),
+            _present(x.s, _gated_sev(ok, sev)),
+            ibis.cases(
                 (have & zero, ibis.literal("calc:zero_denominator")),
-                (j.t_unit.isnull(), ibis.literal("calc:no_base_value")),
+                (t_s.isnull(), ibis.literal("calc:no_base_value")),
                 else_=ibis.null("string"),
             ),
         )
 
-    def _date_index(self, x: ir.Table) -> ir.Table:
-        d = x.select(i_level=x.level_id, i_scen=x.scenario, i_date=x.date).distinct()
-        return d.mutate(
-            idx=ibis.dense_rank().over(ibis.window(group_by=[d.i_level, d.i_scen], order_by=d.i_date)).cast("int64")
-        )
+    def _computations(self, ids: Sequence[str]) -> list[Any]:
+        return [self.metas[i].computation for i in ids]
 
-    def _trend(self, x: ir.Table, c: TrendComputation) -> ir.Table:
-        idx = self._date_index(x)
-        x = x.join(idx, [x.level_id == idx.i_level, x.scenario == idx.i_scen, x.date == idx.i_date]).drop(
-            "i_level", "i_scen", "i_date"
+    def _with_date_index(self, w: ir.Table, src: int) -> ir.Table:
+        """Add ``i<src>``: the position of the date among the dates with rows of input ``src`` (per level, scenario).
+
+        Ranked on the few distinct dates and joined back (a window over all rows is far slower).
+        """
+        d = w.filter(w[f"s{src}"].notnull()).select(d_level=w.level_id, d_scen=w.scenario, d_date=w.date).distinct()
+        d = d.mutate(
+            d_idx=ibis.dense_rank().over(ibis.window(group_by=[d.d_level, d.d_scen], order_by=d.d_date)).cast("int64")
         )
+        j = w.left_join(d, [w.level_id == d.d_level, w.scenario == d.d_scen, w.date == d.d_date])
+        return j.select(*[j[c] for c in w.columns], **{f"i{src}": j.d_idx})
+
+    def _normalised(self, w: ir.Table, c: CompositeComputation, slots: Mapping[str, int], n: int) -> dict[str, Any]:
+        """``z<n>_<k>``: component k of composite n normalised within its level, date and scenario."""
+        out: dict[str, Any] = {}
+        for k, part in enumerate(c.components):
+            x = w[f"v{slots[part.indicator]}"]
+            worse = part.polarity == "higher_is_worse"
+            win = ibis.window(group_by=[w.level_id, w.date, w.scenario])
+            if c.normalisation == "zscore":
+                z = (x - x.mean().over(win)) / x.std(how="pop").over(win).nullif(0)
+                z = -z if worse else z
+            elif c.normalisation == "minmax":
+                lo, hi = x.min().over(win), x.max().over(win)
+                z = (x - lo) / (hi - lo).nullif(0)
+                z = 1 - z if worse else z
+            else:
+                rwin = ibis.window(group_by=[w.level_id, w.date, w.scenario, x.isnull()], order_by=x)
+                z = ibis.percent_rank().over(rwin)
+                z = 1 - z if worse else z
+            out[f"z{n}_{k}"] = ibis.cases((x.notnull(), z), else_=ibis.null("float64")).cast("float64")
+        return out
+
+    def _trend(self, w: ir.Table, c: TrendComputation, src: int, n: int) -> ir.Table:
+        """Per input row: OLS slope per year (trend) or Pearson r (continuity) over the last ``periods`` dates."""
+        x = w.filter(w[f"s{src}"].notnull()).select(*KEY, idx=w[f"i{src}"], value=w[f"v{src}"], sev=w[f"s{src}"])
         past = x.select(
             p_level=x.level_id,
             p_unit=x.unit_id,
@@ -631,72 +834,29 @@ class Engine:
             syy=(y * y).sum(),
             sev=j.p_sev.max(),
         )
-        n = g.n.cast("float64")
-        cov = n * g.sxy - g.sx * g.sy
-        varx = n * g.sxx - g.sx * g.sx
-        vary = n * g.syy - g.sy * g.sy
+        cnt = g.n.cast("float64")
+        cov = cnt * g.sxy - g.sx * g.sy
+        varx = cnt * g.sxx - g.sx * g.sx
+        vary = cnt * g.syy - g.sy * g.sy
         full = (g.n == c.periods) & (g.rows == c.periods)
         if c.template == "trend":
             value = cov / varx.nullif(0)
             degenerate = varx <= 0
         else:
             value = cov / (varx * vary).sqrt().nullif(0)
-            degenerate = (varx * vary) <= 1e-12 * (ibis.greatest(g.syy * n, 1.0))
+            degenerate = (varx * vary) <= 1e-12 * (ibis.greatest(g.syy * cnt, 1.0))
         ok = full & ~degenerate
         return g.select(
-            *KEY,
-            value=_gated_value(ok, value),
-            sev=_gated_sev(ok, g.sev),
-            flag=ibis.cases(
-                (~full, ibis.literal("calc:too_few_values")),
-                (degenerate, ibis.literal("calc:constant_series")),
-                else_=ibis.null("string"),
-            ),
-        )
-
-    def _composite(self, run: _Run, c: CompositeComputation) -> ir.Table:
-        normed: list[ir.Table] = []
-        for part in c.components:
-            x = self._rows(run, part.indicator)
-            win = ibis.window(group_by=[x.level_id, x.date, x.scenario])
-            if c.normalisation == "zscore":
-                z = (x.value - x.value.mean().over(win)) / x.value.std(how="pop").over(win).nullif(0)
-                z = -z if part.polarity == "higher_is_worse" else z
-            elif c.normalisation == "minmax":
-                lo, hi = x.value.min().over(win), x.value.max().over(win)
-                z = (x.value - lo) / (hi - lo).nullif(0)
-                z = 1 - z if part.polarity == "higher_is_worse" else z
-            else:
-                ranked = x.filter(x.value.notnull())
-                rwin = ibis.window(group_by=[ranked.level_id, ranked.date, ranked.scenario], order_by=ranked.value)
-                pr = ibis.percent_rank().over(rwin)
-                ranked = ranked.mutate(z=pr)
-                missing = x.filter(x.value.isnull()).mutate(z=ibis.null("float64"))
-                x = ranked.union(missing)
-                z = x.z
-                z = 1 - z if part.polarity == "higher_is_worse" else z
-            normed.append(x.mutate(value=ibis.cases((x.value.notnull(), z), else_=ibis.null("float64"))).select(*_ROW))
-        weights = [p.weight for p in c.components]
-        total = sum(weights)
-        return self._combine(
-            normed, lambda v: sum((v[i] * weights[i] for i in range(1, len(v))), v[0] * weights[0]) / total
-        )
-
-    def _density(self, x: ir.Table, c: DensityComputation) -> ir.Table:
-        u = self.units.select(
-            a_level=self.units.level_id,
-            a_unit=self.units.unit_id,
-            a_from=self.units.valid_from,
-            area=self.units.area_m2,
-        )
-        j = x.left_join(u, [x.level_id == u.a_level, x.unit_id == u.a_unit, x.unit_valid_from == u.a_from])
-        divisor = 1e6 if c.per == "km2" else 1e4
-        ok = j.value.notnull() & (j.area > 0)
-        return j.select(
-            *KEY,
-            value=_gated_value(ok, j.value / (j.area / divisor)),
-            sev=_gated_sev(ok, j.sev),
-            flag=ibis.cases((j.value.notnull() & ~ok, ibis.literal("calc:no_area")), else_=ibis.null("string")),
+            **{f"r{n}_{k}": g[k] for k in KEY},
+            **{
+                f"r{n}_value": _gated_value(ok, value),
+                f"r{n}_sev": _gated_sev(ok, g.sev),
+                f"r{n}_flag": ibis.cases(
+                    (~full, ibis.literal("calc:too_few_values")),
+                    (degenerate, ibis.literal("calc:constant_series")),
+                    else_=ibis.null("string"),
+                ),
+            },
         )
 
     def _dates_table(self, indicator_id: str) -> ir.Table:

@@ -55,7 +55,7 @@ from ortswissen.indicators._computation import (
 )
 from ortswissen.indicators._dag import DependencyGraph
 from ortswissen.indicators._engine import Engine, LevelLink
-from ortswissen.ports import VALUE_BATCH_SCHEMA, ImportRecord, Store, iter_batches
+from ortswissen.ports import VALUE_BATCH_SCHEMA, ComputeInputs, ImportRecord, Store, iter_batches
 from ortswissen.services._provenance import new_import_id, now
 
 __all__ = [
@@ -194,18 +194,18 @@ def compute_indicators(
         engine = Engine(
             inputs.backend, inputs.values, inputs.units, metas, _links(store), prepared=prepared, dates=dates
         )
-        expr = engine.run(targets, aggregate=aggregate)
-        table = engine.to_pyarrow(expr)
+        parts = engine.run(targets, aggregate=aggregate)
+        derived = [*engine.computed_ids, *engine.aggregated_ids]
+        if inputs.writer is not None:  # straight from the engine's queries into the store
+            counts, written, replaced, import_id = _write_queries(store, inputs, parts, graph, derived)
+        else:
+            table = engine.to_pyarrow(parts)
+            counts = _counts(table)
+            written, replaced, import_id = _write(store, table, *_split(counts, graph), derived)
     finally:
         inputs.close()
-    tally = pc.value_counts(table.column("indicator_id")) if table.num_rows else None
-    counts = (
-        dict(zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist(), strict=True)) if tally else {}
-    )
     names = sorted(counts)
-    computed = [n for n in names if graph.metas[n].computed]
-    aggregated = [n for n in names if not graph.metas[n].computed]
-    written, replaced, import_id = _write(store, table, computed, aggregated)
+    computed, aggregated = _split(counts, graph)
     _clear_stale(store, names)
     return ComputeResult(
         indicators=computed,
@@ -218,10 +218,80 @@ def compute_indicators(
     )
 
 
-def _write(store: Store, table: pa.Table, computed: list[str], aggregated: list[str]) -> tuple[int, int, str]:
+def _counts(table: pa.Table) -> dict[str, int]:
+    if not table.num_rows:
+        return {}
+    tally = pc.value_counts(table.column("indicator_id"))
+    return dict(zip(tally.field("values").to_pylist(), tally.field("counts").to_pylist(), strict=True))
+
+
+def _split(counts: Mapping[str, int], graph: DependencyGraph) -> tuple[list[str], list[str]]:
+    names = sorted(counts)
+    return [n for n in names if graph.metas[n].computed], [n for n in names if not graph.metas[n].computed]
+
+
+def _record(
+    store: Store,
+    import_id: str,
+    started: dt.datetime,
+    rows: int,
+    written: int,
+    replaced: int,
+    computed: list[str],
+    aggregated: list[str],
+) -> None:
+    store.record_import(
+        ImportRecord(
+            import_id,
+            "derived",
+            "ortswissen engine",
+            "",
+            started,
+            now(),
+            rows,
+            written,
+            replaced,
+            options={"computed": computed, "aggregated": aggregated},
+            summary={},
+        )
+    )
+
+
+def _union_all(parts: Sequence[Any]) -> Any:
+    """All parts as one query (a balanced tree of unions keeps the SQL generator's recursion shallow).
+
+    One large ``INSERT`` lets DuckDB write whole row groups directly instead of many small
+    appends through its write-ahead log.
+    """
+    level = list(parts)
+    while len(level) > 1:
+        level = [level[i].union(level[i + 1]) if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def _write_queries(
+    store: Store, inputs: ComputeInputs, parts: Sequence[Any], graph: DependencyGraph, derived: Sequence[str]
+) -> tuple[dict[str, int], int, int, str]:
+    """Stage each result part with one ``INSERT … SELECT`` on the engine's connection, then commit."""
     import_id = new_import_id("derived")
-    if table.num_rows == 0:
-        return 0, 0, import_id
+    started = now()
+    writer = inputs.writer(import_id)  # type: ignore[misc]
+    try:
+        rows = writer.add_query(inputs.backend.compile(_union_all(parts))) if parts else 0
+        counts = writer.staged_counts() if rows else {}
+        with store.transaction():
+            written, replaced = writer.finish()
+            replaced += store.delete_derived_values(derived, except_import=import_id)
+            _record(store, import_id, started, rows, written, replaced, *_split(counts, graph))
+    finally:
+        writer.discard()
+    return counts, written, replaced, import_id
+
+
+def _write(
+    store: Store, table: pa.Table, computed: list[str], aggregated: list[str], derived: Sequence[str]
+) -> tuple[int, int, str]:
+    import_id = new_import_id("derived")
     started = now()
     batch_table = table.append_column("source_row", pa.array(np.arange(1, table.num_rows + 1), pa.int64()))
     batch_table = batch_table.select(VALUE_BATCH_SCHEMA.names).cast(VALUE_BATCH_SCHEMA)
@@ -231,21 +301,8 @@ def _write(store: Store, table: pa.Table, computed: list[str], aggregated: list[
             writer.add(batch)
         with store.transaction():
             written, replaced = writer.finish()
-            store.record_import(
-                ImportRecord(
-                    import_id,
-                    "derived",
-                    "ortswissen engine",
-                    "",
-                    started,
-                    now(),
-                    table.num_rows,
-                    written,
-                    replaced,
-                    options={"computed": computed, "aggregated": aggregated},
-                    summary={},
-                )
-            )
+            replaced += store.delete_derived_values(derived, except_import=import_id)
+            _record(store, import_id, started, table.num_rows, written, replaced, computed, aggregated)
     finally:
         writer.discard()
     return written, replaced, import_id
@@ -402,32 +459,42 @@ def _nearest(
     features_on: dt.date | None = None,
 ) -> pd.DataFrame:
     out = []
+    trees: dict[dt.date, Any] = {}  # one search tree per day the features are taken on
     for link in links:
+        versions = store.unit_versions(link.level_id)  # every version once; each day picks the valid ones
+        if versions.empty:
+            continue
+        geoms = versions.geometry.values
+        points = shapely.point_on_surface(geoms) if origin == "representative_point" else shapely.centroid(geoms)
+        starts = pd.to_datetime(versions["valid_from"]).to_numpy()
+        ends = pd.to_datetime(versions["valid_to"]).to_numpy()
         for day in days:
-            units = store.unit_versions(link.level_id, at=day)
-            if units.empty:
+            stamp = np.datetime64(pd.Timestamp(day))
+            valid_now = (starts <= stamp) & (np.isnat(ends) | (ends >= stamp))
+            if not valid_now.any():
                 continue
             on = features_on or day
-            valid = (
-                features[(features["valid_from"] <= on) & (features["valid_to"].isna() | (features["valid_to"] >= on))]
-                if len(features)
-                else features
-            )
-            points = (
-                units.geometry.representative_point() if origin == "representative_point" else units.geometry.centroid
-            )
-            if len(valid) == 0:
-                dist = np.full(len(units), np.nan)
+            if on not in trees:
+                valid = (
+                    features[
+                        (features["valid_from"] <= on) & (features["valid_to"].isna() | (features["valid_to"] >= on))
+                    ]
+                    if len(features)
+                    else features
+                )
+                trees[on] = shapely.STRtree(valid.geometry.values) if len(valid) else None
+            tree = trees[on]
+            if tree is None:
+                dist = np.full(int(valid_now.sum()), np.nan)
             else:
-                tree = shapely.STRtree(valid.geometry.values)
-                _, d = tree.query_nearest(points.values, return_distance=True, all_matches=False)
+                _, d = tree.query_nearest(points[valid_now], return_distance=True, all_matches=False)
                 dist = np.asarray(d, dtype=float)
             out.append(
                 pd.DataFrame(
                     {
                         "level_id": link.level_id,
-                        "unit_id": units["unit_id"].to_numpy(),
-                        "unit_valid_from": units["valid_from"].to_numpy(),
+                        "unit_id": versions["unit_id"].to_numpy()[valid_now],
+                        "unit_valid_from": versions["valid_from"].to_numpy()[valid_now],
                         "date": day,
                         "value": dist,
                     }

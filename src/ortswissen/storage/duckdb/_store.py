@@ -562,7 +562,8 @@ class DuckDBStore:
             "FROM indicator_values"
         )
         units = backend.sql("SELECT level_id, unit_id, valid_from, valid_to, parent_id, area_m2 FROM unit_versions")
-        return ComputeInputs(backend=backend, values=values, units=units, close=cursor.close)
+        writer = None if self.read_only else (lambda import_id: DuckDBValueWriter(self, import_id, cursor))
+        return ComputeInputs(backend=backend, values=values, units=units, close=cursor.close, writer=writer)
 
     def value_summary(self) -> pd.DataFrame:
         """First/last date, number of dates and values per indicator and level."""
@@ -651,6 +652,20 @@ class DuckDBStore:
             [end, georesource_id, end],
         )
         return int(rows[0][0]) if rows else 0
+
+    def delete_derived_values(self, indicator_ids: Sequence[str], *, except_import: str) -> int:
+        """Inside a transaction: remove the engine's rows of these indicators but those of ``except_import``."""
+        if not self._mine():
+            raise StoreError("delete_derived_values runs inside the store's transaction")
+        if not indicator_ids:
+            return 0
+        row = self._con.execute(
+            "DELETE FROM indicator_values_all WHERE indicator_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND (flag LIKE 'calc:%' OR flag LIKE 'agg:%') AND import_id <> ? "
+            "AND import_id IN (SELECT import_id FROM imports)",
+            [list(indicator_ids), except_import],
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def delete_features(self, georesource_id: str) -> int:
         """Remove every feature of a georesource."""

@@ -49,7 +49,9 @@ def purge_pending(con: duckdb.DuckDBPyConnection) -> int:
 class DuckDBValueWriter:
     """Stages the values of one import and makes them visible in one transaction."""
 
-    def __init__(self, store: DuckDBStore, import_id: str) -> None:
+    def __init__(
+        self, store: DuckDBStore, import_id: str, connection: duckdb.DuckDBPyConnection | None = None
+    ) -> None:
         self._store = store
         self._import_id = import_id
         self._rows = 0
@@ -59,7 +61,7 @@ class DuckDBValueWriter:
         self._inflight: Future[None] | None = None
         self._done = False
         self._error: BaseException | None = None
-        self._con = store.staging_connection()
+        self._con = connection if connection is not None else store.staging_connection()
         self._con.execute(
             "INSERT INTO pending_imports VALUES (?, ?)", [import_id, datetime.now(UTC).replace(tzinfo=None)]
         )
@@ -77,6 +79,36 @@ class DuckDBValueWriter:
         self._pending_rows += batch.num_rows
         if self._pending_rows >= _FLUSH_ROWS:
             self._flush()
+
+    def add_query(self, sql: str) -> int:
+        """Stage the rows of a query on this writer's connection (the engine's); returns their number.
+
+        The query yields ``indicator_id, level_id, unit_id, unit_valid_from, date, scenario,
+        value, status, flag``; the rows get this import's id and no source row.
+        """
+        if self._store.in_transaction():
+            raise StoreError("value rows are staged outside transactions; call finish() inside one")
+        self._flush()
+        self.wait()
+        row = self._con.execute(
+            "INSERT INTO indicator_values_all "
+            "SELECT indicator_id, level_id, unit_id, unit_valid_from, date, scenario, value, status, flag, "
+            f"? AS import_id, NULL AS source_row FROM ({sql}) AS q",
+            [self._import_id],
+        ).fetchone()
+        added = int(row[0]) if row else 0
+        self._rows += added
+        return added
+
+    def staged_counts(self) -> dict[str, int]:
+        """Rows staged so far per indicator."""
+        self._flush()
+        self.wait()
+        rows = self._con.execute(
+            "SELECT indicator_id, count(*) FROM indicator_values_all WHERE import_id = ? GROUP BY 1",
+            [self._import_id],
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def _flush(self) -> None:
         """Hand the queued batches to the background insert (after the previous one finished)."""

@@ -409,6 +409,22 @@ class MemoryStore:
             f.loc[mask, "valid_to"] = end
         return int(mask.sum())
 
+    def delete_derived_values(self, indicator_ids: Sequence[str], *, except_import: str) -> int:
+        """Inside a transaction: remove the engine's rows of these indicators but those of ``except_import``."""
+        if self._depth == 0:
+            raise StoreError("delete_derived_values runs inside the store's transaction")
+        v = self._t["values"]
+        if not len(v) or not indicator_ids:
+            return 0
+        flag = v["flag"].fillna("").astype(str)
+        mask = (
+            v["indicator_id"].isin(list(indicator_ids))
+            & (flag.str.startswith("calc:") | flag.str.startswith("agg:"))
+            & (v["import_id"] != except_import)
+        )
+        self._t["values"] = v[~mask].reset_index(drop=True)
+        return int(mask.sum())
+
     def delete_features(self, georesource_id: str) -> int:
         """Remove all features of a georesource."""
         f = self._t["features"]
