@@ -427,3 +427,183 @@ def test_every_present_value_gets_a_class(values: list[float | None], method: st
     assert all(a[1] <= b[1] for a, b in itertools.pairwise(ordered))
     assert c.assign(values) == c.classes
     json.dumps(c.to_dict(), allow_nan=False)
+
+
+# -- agreement with mapclassify ------------------------------------------------------------------
+# quantiles, equal_interval, std_mean, manual and the outlier fences are mapclassify's; jenks is
+# mapclassify's FisherJenks for small problems and our exact float64 version of it for large ones.
+
+
+def _lognormal(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).lognormal(8, 1, size=n).round(1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 6, 7, 8, 10])
+def test_quantiles_equal_mapclassify(seed: int, k: int) -> None:
+    y = _lognormal(seed, 300)
+    theirs = mapclassify.Quantiles(y, k=k)
+    c = classify(y, "quantiles", k=k)
+    assert c.breaks == pytest.approx(theirs.bins.tolist(), rel=1e-12)
+    assert c.classes == theirs.yb.tolist()
+
+
+def test_quantiles_with_ties_equal_mapclassify_without_duplicates() -> None:
+    # 10 distinct values, so k = 8 is not reduced up front; half the values are 0
+    y = np.minimum(np.random.default_rng(3).geometric(0.5, size=200) - 1, 9).astype(float)
+    y[:10] = np.arange(10)
+    with pytest.warns(UserWarning, match="Not enough unique values"):
+        theirs = mapclassify.Quantiles(y, k=8).bins
+    c = classify(y, "quantiles", k=8)
+    assert c.breaks == np.unique(theirs).tolist()
+    assert len(c.breaks) < 8
+    assert c.notes[0] == f"k reduced from 8 to {len(c.breaks)}: tied values make quantiles coincide"
+
+
+@pytest.mark.parametrize("k", [23, 31, 97])
+def test_quantiles_for_k_where_mapclassify_arange_is_off(k: int) -> None:
+    # mapclassify.Quantiles builds its percentiles with np.arange(100 / k, 100 + 100 / k, 100 / k):
+    # for these k it ends a hair below 100 (23) or makes k + 1 of them (31, 97).
+    y = np.arange(1000.0)
+    c = classify(y, "quantiles", k=k)
+    assert c.k_used == k
+    assert c.breaks[-1] == 999.0
+    assert c.breaks[:-1] == pytest.approx([999.0 * i / k for i in range(1, k)], rel=1e-12)
+    assert c.counts[-1] > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("k", [2, 3, 5, 7, 12])
+def test_equal_interval_equals_mapclassify(seed: int, k: int) -> None:
+    y = _lognormal(seed, 300)
+    theirs = mapclassify.EqualInterval(y, k=k)
+    c = classify(y, "equal_interval", k=k)
+    assert c.breaks == theirs.bins.tolist()
+    assert c.classes == theirs.yb.tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    ("k", "multiples"),
+    [(2, [0]), (3, [-1, 1]), (4, [-1, 0, 1]), (5, [-2, -1, 1, 2]), (6, [-2, -1, 0, 1, 2]), (7, [-3, -2, -1, 1, 2, 3])],
+)
+def test_std_mean_equals_mapclassify_inside_the_data_range(seed: int, k: int, multiples: list[int]) -> None:
+    y = np.random.default_rng(seed).normal(50, 10, size=300)
+    theirs = mapclassify.StdMean(y, multiples=multiples).bins.tolist()
+    expected = [b for b in theirs if y.min() <= b < y.max()] + [y.max()]
+    assert classify(y, "std_mean", k=k).breaks == expected
+
+
+def test_manual_classes_equal_mapclassify_user_defined() -> None:
+    y = _lognormal(4, 200)
+    bins = [1000.0, 2000.0, 5000.0, float(y.max())]
+    assert classify(y, "manual", breaks=bins).classes == mapclassify.UserDefined(y, bins).yb.tolist()
+    # UserDefined adds a class up to the maximum; we put those values into the last given class
+    short = [1000.0, 2000.0]
+    theirs = mapclassify.UserDefined(y, short).yb
+    assert classify(y, "manual", breaks=short).classes == np.minimum(theirs, 1).tolist()
+
+
+@pytest.mark.parametrize("factor", [0.5, 1.5, 3.0])
+def test_outlier_fences_equal_mapclassify(factor: float) -> None:
+    y = _lognormal(5, 300)
+    iqr = classify(y, "quantiles", k=3, exclude_outliers=True, outlier_factor=factor)
+    box = mapclassify.BoxPlot(y, hinge=factor)
+    assert iqr.fences == (box.bins[0], box.bins[4])
+    assert {o.index for o in iqr.outliers if o.kind == "high_outlier"} == set(box.high_outlier_ids.tolist())
+    z = classify(y, "quantiles", k=3, exclude_outliers=True, outlier_method="zscore", outlier_factor=factor)
+    assert z.fences == tuple(mapclassify.StdMean(y, multiples=[-factor, factor]).bins[:2])
+
+
+def _fisher_jenks_of_mapclassify(y: np.ndarray, k: int) -> list[float]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        return mapclassify.FisherJenks(y, k=k).bins.tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_jenks_for_small_n_is_mapclassify_fisher_jenks(seed: int, k: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    y = _lognormal(seed, 120)
+    expected = _fisher_jenks_of_mapclassify(y, k)
+    calls: list[int] = []
+    original = mapclassify.FisherJenks
+
+    def spy(values: np.ndarray, k: int) -> mapclassify.FisherJenks:
+        calls.append(k)
+        return original(values, k=k)
+
+    monkeypatch.setattr(mapclassify, "FisherJenks", spy)
+    assert classify(y, "jenks", k=k).breaks == expected
+    assert calls == [k]
+
+
+def test_jenks_for_large_n_is_exact_without_calling_mapclassify(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ortswissen.analysis.classify import _fisher_jenks
+
+    rng = np.random.default_rng(11)
+    y = rng.lognormal(8, 1, size=5000).round(1)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("FisherJenks must not run for large n")
+
+    # our exact implementation agrees with FisherJenks on a subsample-sized problem ...
+    sample = rng.choice(y, size=250, replace=False)
+    unique, counts = np.unique(sample, return_counts=True)
+    for k in (4, 6):
+        assert _fisher_jenks(unique, counts.astype(float), k) == _fisher_jenks_of_mapclassify(sample, k)
+    # ... and is what classify uses for the full data
+    monkeypatch.setattr(mapclassify, "FisherJenks", refuse)
+    c = classify(y, "jenks", k=6)
+    unique, counts = np.unique(y, return_counts=True)
+    assert c.breaks == _fisher_jenks(unique, counts.astype(float), 6)
+    # four well separated clusters are found exactly
+    clustered = np.concatenate([rng.uniform(lo, lo + 1, size=1000) for lo in (0, 10, 20, 30)])
+    assert classify(clustered, "jenks", k=4).breaks == [
+        float(clustered[(clustered >= lo) & (clustered < lo + 1)].max()) for lo in (0, 10, 20, 30)
+    ]
+
+
+def test_jenks_is_not_thrown_off_by_mapclassify_float32_sums() -> None:
+    # FisherJenks sums in float32: for values far from zero or tight clusters far apart its
+    # breaks can be far from optimal. classify centres the values and checks the result.
+    rng = np.random.default_rng(2)
+    y = 1e5 + rng.normal(0, 10, size=100)
+    assert classify(y, "jenks", k=5).classes == classify(y - 1e5, "jenks", k=5).classes
+    bimodal = np.concatenate([rng.normal(0, 1, 60), rng.normal(1e4, 1, 60)])
+    ours = classify(bimodal, "jenks", k=6).breaks
+    best = min(
+        _sse(bimodal.tolist(), ours),
+        _sse(bimodal.tolist(), _fisher_jenks_of_mapclassify(bimodal, 6)),
+    )
+    assert _sse(bimodal.tolist(), ours) == pytest.approx(best, rel=1e-12)
+
+
+def test_mapclassify_numba_warning_does_not_leak() -> None:
+    y = _lognormal(6, 60)
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        classify(y, "jenks", k=4)
+    assert [str(w.message) for w in caught] == []
+    assert warnings.filters == before
+    if not mapclassify.classifiers.HAS_NUMBA:  # the warning classify keeps in
+        with pytest.warns(UserWarning, match="Numba not installed"):
+            mapclassify.FisherJenks(y, k=4)
+
+
+def test_concurrent_jenks_leaves_the_warning_filters_alone() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = list(warnings.filters)
+    data = [_lognormal(seed, 40) for seed in range(12)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda y: classify(y, "jenks", k=4).breaks, data))
+    assert results == [_fisher_jenks_of_mapclassify(y, 4) for y in data]
+    assert warnings.filters == before
+
+
+@pytest.mark.parametrize("method", ["jenks", "std_mean"])
+def test_values_too_large_to_compute_with_are_rejected(method: str) -> None:
+    with pytest.raises(InvalidInput, match="values: too large in magnitude"):
+        classify([1e200, 2e200, 3e200, 5e200], method, k=3)
