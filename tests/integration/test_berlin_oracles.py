@@ -31,6 +31,7 @@ from ortswissen.indicators import IndicatorMeta
 from ortswissen.io import ValueSpec, load_profile
 from ortswissen.ports import Store
 from ortswissen.services.crosswalks import CrosswalkSpec, apply_crosswalk, compute_crosswalk
+from ortswissen.services.indicators import compute_indicators, parse_definitions, register_definitions
 from ortswissen.services.units import UnitSpec, import_units
 from ortswissen.services.values import import_values, register_indicators
 from ortswissen.storage import open_store
@@ -136,7 +137,9 @@ def test_ortsteile_and_postcodes_sum_to_the_lor_total_of_2023(store: Store, berl
     assert totals == [lor, lor] == [3_878_100, 3_878_100]
 
 
-def test_lor_reform_reexpression_keeps_the_totals(store: Store) -> None:
+@pytest.fixture(scope="module")
+def reform(store: Store) -> Store:
+    """Block residents and the two crosswalks of the 2021 LOR reform (forward ``fwd``, back ``back``)."""
     blocks = ValueSpec(
         level="block",
         layout="long",
@@ -180,6 +183,11 @@ def test_lor_reform_reexpression_keeps_the_totals(store: Store) -> None:
             **common,
         ),
     )
+    return store
+
+
+def test_lor_reform_reexpression_keeps_the_totals(reform: Store) -> None:
+    store = reform
     city = store.read_values(["residents"], level_id="stadt").set_index("date")["value"]
     districts = store.read_values(["residents"], level_id="bezirk")
 
@@ -206,6 +214,43 @@ def test_lor_reform_reexpression_keeps_the_totals(store: Store) -> None:
     populated = both[both["obs"] >= 1000]
     rel = (populated["est"] - populated["obs"]).abs() / populated["obs"]
     assert len(populated) > 450 and float(np.median(rel)) < 0.03
+
+
+def test_a_share_on_the_new_areas_comes_from_re_expressed_counts(reform: Store) -> None:
+    """Computed indicators on another Gebietsstand: the ratio of the re-expressed counts, estimated."""
+    store = reform
+    parts = ["residents", "residents_age_under_6"]
+    moved = apply_crosswalk(store, "fwd", parts, integer=True)  # stored as estimated values
+    register_definitions(
+        store,
+        parse_definitions(
+            [
+                {
+                    "id": "share_under_6",
+                    "title_de": "Anteil unter 6 Jahre",
+                    "title_en": "Share under 6",
+                    "computation": {"template": "percent", "part": "residents_age_under_6", "whole": "residents"},
+                }
+            ]
+        ),
+        compute=False,
+    )
+    compute_indicators(store, ["share_under_6"])
+    day = D(2019, 12, 31)
+    shares = store.read_values(["share_under_6"], level_id="planungsraum", dates=[day], all_versions=True)
+    new_areas = shares[shares["unit_valid_from"] >= D(2021, 1, 1)].set_index("unit_id")
+    counts = moved[(moved["date"] == day) & ~moved["natural"]].pivot(
+        index="unit_id", columns="indicator_id", values="value"
+    )
+    assert 540 <= len(new_areas) == len(counts)
+    numbers = new_areas[new_areas["status"] == "estimated"]
+    assert len(numbers) >= 530 and set(new_areas["status"]) <= {"estimated", "missing"}
+    expected = 100 * counts["residents_age_under_6"] / counts["residents"]
+    assert np.allclose(numbers["value"], expected[numbers.index], rtol=1e-12)
+    assert (new_areas.loc[new_areas["status"] == "missing", "flag"] == "calc:zero_denominator").all()
+    # the re-expression keeps the totals, so the city share is the same on either Gebietsstand
+    city = store.read_values(["share_under_6"], level_id="stadt", dates=[day])["value"].iloc[0]
+    assert 100 * counts["residents_age_under_6"].sum() / counts["residents"].sum() == pytest.approx(city, rel=1e-12)
 
 
 def test_raw_pre_2021_planning_areas_are_rejected_for_the_duplicate_id(berlin: Path, tmp_path: Path) -> None:
