@@ -90,12 +90,19 @@ class DuckDBValueWriter:
             raise StoreError("value rows are staged outside transactions; call finish() inside one")
         self._flush()
         self.wait()
-        row = self._con.execute(
-            "INSERT INTO indicator_values_all "
-            "SELECT indicator_id, level_id, unit_id, unit_valid_from, date, scenario, value, status, flag, "
-            f"? AS import_id, NULL AS source_row FROM ({sql}) AS q",
-            [self._import_id],
-        ).fetchone()
+        # run the query to Arrow first, then insert from it: DuckDB inserts a plain scan in
+        # parallel, but an INSERT fed straight by a large union of joins takes about twice as long
+        rows = self._con.execute(sql).to_arrow_table()
+        self._con.register("_ortswissen_rows", rows)
+        try:
+            row = self._con.execute(
+                "INSERT INTO indicator_values_all "
+                "SELECT indicator_id, level_id, unit_id, unit_valid_from, date, scenario, value, status, flag, "
+                "? AS import_id, NULL AS source_row FROM _ortswissen_rows",
+                [self._import_id],
+            ).fetchone()
+        finally:
+            self._con.unregister("_ortswissen_rows")
         added = int(row[0]) if row else 0
         self._rows += added
         return added
