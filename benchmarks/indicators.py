@@ -629,7 +629,7 @@ def _instrument_ours() -> dict[str, float]:
     wrap(engine.Engine, "_aggregate", "engine: aggregation of the counts up the levels")
     wrap(engine.Engine, "run", _ENGINE_RUN)
     wrap(engine.Engine, "to_pyarrow", "engine: execute the result parts to Arrow")
-    wrap(service, "_write_queries", "service: write to the store (results via Arrow into the value table, replace, commit)")
+    wrap(service, "_write_queries", "service: write to the store (via Arrow into the value table, replace, commit)")
     wrap(service, "_write", "service: write to the store (staging, replace, commit)")
     return phases
 

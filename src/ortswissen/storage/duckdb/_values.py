@@ -49,9 +49,7 @@ def purge_pending(con: duckdb.DuckDBPyConnection) -> int:
 class DuckDBValueWriter:
     """Stages the values of one import and makes them visible in one transaction."""
 
-    def __init__(
-        self, store: DuckDBStore, import_id: str, connection: duckdb.DuckDBPyConnection | None = None
-    ) -> None:
+    def __init__(self, store: DuckDBStore, import_id: str, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         self._store = store
         self._import_id = import_id
         self._rows = 0
