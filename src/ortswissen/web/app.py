@@ -2,7 +2,9 @@
 
 It serves the HTTP API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``) and the
 browser pages from the same process. Everything is local: no CDN, no remote fonts or tiles.
-Errors of the one exception tree are rendered in one place as ``application/problem+json``.
+Errors of the one exception tree, malformed requests and HTTP errors (unknown path, wrong
+method) are rendered in one place as ``application/problem+json`` (see :mod:`._problems`);
+each operation declares in the OpenAPI document the error statuses it can answer with.
 
 Examples
 --------
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from ortswissen._version import __version__
 from ortswissen.config import Settings
@@ -32,6 +36,7 @@ from ortswissen.errors import OrtswissenError
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.web import ogc, pages
+from ortswissen.web._problems import finish_openapi, problem_response
 from ortswissen.web.api import analysis, catalog, tiles, values
 
 __all__ = ["create_app"]
@@ -67,19 +72,41 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store
     app.state.settings = settings
 
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return finish_openapi(generate_openapi())  # FastAPI caches the document; finishing is idempotent
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(OrtswissenError)
     async def _domain_error(request: Request, exc: OrtswissenError) -> JSONResponse:
-        return _problem(exc.http_status, exc.code, exc.user_message, request)
+        return problem_response(exc.http_status, exc.code, exc.user_message, request)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        if exc.status_code == 404:
+            code, detail = "not-found", f"nothing is served at {request.url.path}"
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("allow", "")
+            code, detail = "method-not-allowed", f"method {request.method} is not allowed here; allowed: {allowed}"
+        else:
+            code = "http-error"
+        return problem_response(exc.status_code, code, detail, request, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = first.get("loc", ())
         where = ".".join(str(p) for p in loc)
+        message = str(first.get("msg", "invalid request"))
         # a malformed query is a bad request; a well-formed body with invalid content (e.g. a
         # non-numeric weight) is unprocessable
         status, code = (422, "unprocessable") if loc and loc[0] == "body" else (400, "bad-request")
-        return _problem(status, code, f"{where}: {first.get('msg', 'invalid request')}", request)
+        if first.get("type") == "value_error":  # a rule of our models beyond the schema (e.g. "either a or b")
+            code, message = "invalid-input", message.removeprefix("Value error, ")
+        return problem_response(status, code, f"{where}: {message}", request)
 
     app.include_router(catalog.router, prefix="/api/v1")
     app.include_router(values.router, prefix="/api/v1")
@@ -88,17 +115,3 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ogc.router)
     app.include_router(pages.router)
     return app
-
-
-def _problem(status: int, code: str, detail: str, request: Request) -> JSONResponse:
-    return JSONResponse(
-        {
-            "type": f"https://ortswissen.invalid/problems/{code}",
-            "title": code,
-            "status": status,
-            "detail": detail,
-            "instance": str(request.url.path),
-        },
-        status_code=status,
-        media_type="application/problem+json",
-    )

@@ -12,7 +12,7 @@ from ortswissen.indicators import IndicatorMeta, Visibility
 from ortswissen.ports import Store
 from ortswissen.units import parse_date
 
-__all__ = ["get_settings", "get_store", "parse_query_date", "visible_indicator"]
+__all__ = ["get_settings", "get_store", "parse_query_date", "require_query_date", "visible_indicator"]
 
 
 def get_store(request: Request) -> Store:
@@ -33,6 +33,14 @@ def parse_query_date(value: str | None, name: str = "date") -> dt.date | None:
         return parse_date(value, name)
     except InvalidInput as exc:
         raise InvalidInput(f"query parameter {name}: {exc.message}") from exc
+
+
+def require_query_date(value: str, name: str = "date") -> dt.date:
+    """A required date query parameter (ISO or German); an empty value is an error, not "no date"."""
+    day = parse_query_date(value, name)
+    if day is None:
+        raise InvalidInput(f"query parameter {name}: a date is required (YYYY-MM-DD or DD.MM.YYYY)")
+    return day
 
 
 def visible_indicator(meta: IndicatorMeta, settings: Settings) -> bool:

@@ -13,7 +13,29 @@ import numpy as np
 import shapely
 from fastapi.responses import Response
 
-__all__ = ["feature_collection", "geojson_response"]
+__all__ = ["FEATURE_COLLECTION_SCHEMA", "feature_collection", "geojson_response"]
+
+#: JSON Schema of the FeatureCollections built here (for the OpenAPI document).
+FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": ["string", "integer", "null"]},
+                    "geometry": {"type": ["object", "null"]},
+                    "properties": {"type": "object"},
+                },
+            },
+        },
+    },
+}
 
 
 def _plain(value: Any) -> Any:

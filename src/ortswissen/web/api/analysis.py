@@ -5,17 +5,27 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ortswissen.analysis.composite import CompositeSpec
 from ortswissen.config import Settings
 from ortswissen.ports import Store
 from ortswissen.services import analysis as svc
-from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
+from ortswissen.units import parse_date
+from ortswissen.web._problems import problems
+from ortswissen.web.api._deps import (
+    check_visible,
+    get_settings,
+    get_store,
+    parse_query_date,
+    require_query_date,
+    visible_indicator,
+)
 
 __all__ = ["router"]
 
-router = APIRouter()
+# every operation here may answer 400 (a malformed or unusable parameter) and 404 (an unknown id)
+router = APIRouter(responses=problems(400, 404))
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Level = Annotated[str, Query(description="Spatial level (Raumebene).")]
@@ -91,9 +101,7 @@ def profile(
     date: Annotated[str, Query(description="Reference date.")],
 ) -> dict[str, Any]:
     """All indicators of a unit against its parent unit, the city and the other units of its level."""
-    day = parse_query_date(date)
-    assert day is not None
-    data = svc.unit_profile(store, unit, level, day)
+    data = svc.unit_profile(store, unit, level, require_query_date(date))
     visible = {m.id for m in store.list_indicators() if visible_indicator(m, settings)}
     data["indicators"] = [r for r in data["indicators"] if r.get("indicator") in visible]
     return data
@@ -110,8 +118,7 @@ def change(
 ) -> dict[str, Any]:
     """Absolute and relative change per unit (relative is missing where the start is 0)."""
     _visible(store, settings, indicator)
-    a, b = parse_query_date(start, "from"), parse_query_date(end, "to")
-    assert a is not None and b is not None
+    a, b = require_query_date(start, "from"), require_query_date(end, "to")
     return svc.change_between(store, indicator, level, a, b)
 
 
@@ -169,19 +176,44 @@ def deficits(
 class CompositeRequest(BaseModel):
     """A what-if composite: the spec, where and when, and optionally a baseline spec to compare with."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     level: str = Field(min_length=1)
     date: str = Field(min_length=1)
     spec: CompositeSpec
     baseline: CompositeSpec | None = None
 
+    @field_validator("spec", "baseline", mode="before")
+    @classmethod
+    def _strict_spec(cls, value: Any) -> Any:
+        # strict all the way down, as the document promises: `"standardise": 0` or `"weight": "2"`
+        # are errors, not a boolean and a number (the model config's strictness stops at nested
+        # models); but `5.0` is the integer 5 in JSON, as in JSON Schema
+        if isinstance(value, dict):
+            return CompositeSpec.model_validate(_json_integers(value), strict=True)
+        return value
 
-@router.post("/composite", tags=["analysis"], summary="What-if composite index (Was-wäre-wenn)")
+
+def _json_integers(value: Any) -> Any:
+    """``value`` with floats that are whole numbers as ints (JSON does not tell ``5.0`` from ``5``)."""
+    if isinstance(value, dict):
+        return {k: _json_integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_integers(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@router.post(
+    "/composite",
+    tags=["analysis"],
+    summary="What-if composite index (Was-wäre-wenn)",
+    responses=problems(422),
+)
 def composite(store: StoreDep, settings: SettingsDep, request: Annotated[CompositeRequest, Body()]) -> dict[str, Any]:
     """Score, rank and class per unit, computed on the fly; nothing is stored."""
     ids = [c.indicator for c in request.spec.components]
     _visible(store, settings, *ids)
-    day = parse_query_date(request.date)
-    assert day is not None
+    day = parse_date(request.date, "body.date")
     return svc.composite_index(store, request.spec, request.level, day, request.baseline)

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from ortswissen._version import __version__
 from ortswissen.ports import Store
 from ortswissen.services.catalog import level_overview
+from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import get_store, parse_query_date
-from ortswissen.web.api._geojson import feature_collection, geojson_response
+from ortswissen.web.api._geojson import FEATURE_COLLECTION_SCHEMA, feature_collection, geojson_response
 
 __all__ = ["router"]
 
@@ -40,7 +41,7 @@ def levels(store: StoreDep) -> list[dict[str, Any]]:
     return [o.to_dict() for o in level_overview(store)]
 
 
-@router.get("/levels/{level}", summary="One spatial level")
+@router.get("/levels/{level}", summary="One spatial level", responses=problems(404))
 def level(level: str, store: StoreDep) -> dict[str, Any]:
     """One level with vintages and periods."""
     store.get_level(level)
@@ -51,7 +52,7 @@ def level(level: str, store: StoreDep) -> dict[str, Any]:
     "/levels/{level}/units",
     summary="Units of a level as GeoJSON",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {"application/geo+json": {"schema": FEATURE_COLLECTION_SCHEMA}}}, **problems(400, 404)},
 )
 def units(
     level: str,
@@ -77,7 +78,7 @@ def georesources(store: StoreDep) -> list[dict[str, Any]]:
     "/georesources/{georesource}/features",
     summary="Features of a georesource as GeoJSON",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {"application/geo+json": {"schema": FEATURE_COLLECTION_SCHEMA}}}, **problems(400, 404)},
 )
 def features(
     georesource: str,
@@ -110,7 +111,7 @@ def crosswalks(store: StoreDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/crosswalks/{crosswalk}/weights", summary="Weights of a crosswalk")
+@router.get("/crosswalks/{crosswalk}/weights", summary="Weights of a crosswalk", responses=problems(404))
 def crosswalk_weights(crosswalk: str, store: StoreDep) -> list[dict[str, Any]]:
     """The weights: which share of each source unit version lies in each target unit version."""
     _, weights = store.get_crosswalk(crosswalk)

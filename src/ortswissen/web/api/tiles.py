@@ -32,6 +32,7 @@ from ortswissen.config import Settings
 from ortswissen.errors import InvalidInput
 from ortswissen.ports import Store
 from ortswissen.web import _mvt
+from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date
 from ortswissen.web.ogc import TimeFilter, select_values, serving_cache, value_summary
 
@@ -109,6 +110,7 @@ def _day(value: Any) -> dt.date:
     responses={
         200: {"content": {MVT_MEDIA_TYPE: {}}, "description": "A vector tile with one layer named after the level."},
         204: {"description": "No unit reaches into this tile (empty body)."},
+        **problems(400, 404),
     },
 )
 def tile(

@@ -15,12 +15,14 @@ from ortswissen.config import Settings
 from ortswissen.errors import InvalidInput
 from ortswissen.io import write_table
 from ortswissen.ports import Store
+from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
-from ortswissen.web.api._geojson import feature_collection, geojson_response
+from ortswissen.web.api._geojson import FEATURE_COLLECTION_SCHEMA, feature_collection, geojson_response
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["indicators"])
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -48,13 +50,28 @@ def indicators(store: StoreDep, settings: SettingsDep) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/indicators/{indicator}", summary="One indicator")
+@router.get("/indicators/{indicator}", summary="One indicator", responses=problems(404))
 def indicator(indicator: str, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Full metadata of one indicator."""
     return check_visible(store.get_indicator(indicator), settings).model_dump(mode="json")
 
 
-@router.get("/indicators/{indicator}/values", summary="Values of an indicator")
+@router.get(
+    "/indicators/{indicator}/values",
+    summary="Values of an indicator",
+    responses={
+        200: {
+            "description": "The values as JSON (default), CSV, XLSX or GeoJSON, as asked for with `format`.",
+            "content": {
+                "application/json": {},
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "application/geo+json": {"schema": FEATURE_COLLECTION_SCHEMA},
+            },
+        },
+        **problems(400, 404),
+    },
+)
 def indicator_values(
     indicator: str,
     store: StoreDep,
@@ -120,10 +137,6 @@ def value_download(
         path = Path(tmp) / f"{indicator}_{level}.{suffix}"
         write_table(table, path, suffix)  # type: ignore[arg-type]
         body = path.read_bytes()
-    media = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    )
+    media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_MEDIA_TYPE
     filename = f"{indicator}_{level}{'_' + day.isoformat() if day else ''}.{suffix}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
