@@ -24,10 +24,11 @@ CRS84 unless ``bbox-crs`` says otherwise. The chosen CRS is named in the ``Conte
 header. Readable by GDAL's OAPIF driver (QGIS, ogr2ogr): ``OAPIF:http://host:port/ogc``;
 ``/collections/{id}/schema`` (the collection's ``describedby`` link) types its fields.
 
-The store is read-only while serving, so the unit versions of a level for a time filter
-and the dates chosen per indicator are computed once and kept in a small cache
-(:class:`ServingCache`, shared with the vector tiles); a page then only reads the values
-of its own units.
+The store is read-only while serving, so the unit versions of a level for a time filter,
+their GeoJSON geometries and the dates chosen per indicator are computed once and kept in a
+small cache (:class:`ServingCache`, shared with the vector tiles), and the level's values for
+a time filter in a second one with few entries; a page of features then only looks up its
+units and splices their encoded geometries into the response.
 
 Examples
 --------
@@ -48,7 +49,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +64,7 @@ from ortswissen.errors import InvalidInput, OrtswissenError, UnknownLevel, Unkno
 from ortswissen.indicators import OBSERVED, ValueStatus
 from ortswissen.ports import Store
 from ortswissen.units import Level
+from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import get_settings, get_store, parse_query_date, visible_indicator
 
 __all__ = [
@@ -96,6 +98,8 @@ CONFORMANCE = [
 ]
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+#: Level-wide value selections kept for the items of a collection (see ``_selection``).
+VALUE_CACHE_SIZE = 8
 
 _JSON = "application/json"
 _GEOJSON = "application/geo+json"
@@ -171,14 +175,8 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
     return minx, miny, maxx, maxy
 
 
-def _check_format(f: str | None) -> None:
-    if f is not None and f.lower() not in ("json", "geojson"):
-        raise InvalidInput(f"query parameter f: format {f!r} is not available; use f=json")
-
-
 def _negotiate(request: Request, f: str | None, offered: Sequence[str]) -> str:
-    """The media type to answer with: ``f`` wins, then the ``Accept`` header (q-values honoured)."""
-    _check_format(f)
+    """The media type to answer with: ``f`` (validated by its enumeration) wins, then ``Accept`` (q-values honoured)."""
     header = request.headers.get("accept", "")
     if f is not None or not header.strip():
         return offered[0]
@@ -203,9 +201,12 @@ def _negotiate(request: Request, f: str | None, offered: Sequence[str]) -> str:
     raise NotAcceptable(f"not available as {header}; available: {', '.join(offered)}")
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _json(data: dict[str, Any], media_type: str, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(_dumps(data), media_type=media_type, headers=headers)
 
 
 # -- CRS --------------------------------------------------------------------------------------------------
@@ -326,6 +327,18 @@ def serving_cache(request: Request) -> ServingCache:
             if cache is None:
                 cache = ServingCache()
                 request.app.state.serving_cache = cache
+    return cache  # type: ignore[no-any-return]
+
+
+def _value_cache(request: Request) -> ServingCache:
+    """The cache of level-wide value selections (few entries: each holds units × indicators values)."""
+    cache = getattr(request.app.state, "ogc_value_cache", None)
+    if cache is None:
+        with _CACHE_LOCK:
+            cache = getattr(request.app.state, "ogc_value_cache", None)
+            if cache is None:
+                cache = ServingCache(VALUE_CACHE_SIZE)
+                request.app.state.ogc_value_cache = cache
     return cache  # type: ignore[no-any-return]
 
 
@@ -464,12 +477,28 @@ def select_values(
 
 def _cells(frame: pd.DataFrame, dates: dict[str, dt.date | None]) -> SelectedValues:
     cells: dict[tuple[str, str, dt.date], tuple[float | None, str]] = {}
-    for row in frame[_VALUE_COLUMNS].itertuples(index=False, name=None):
-        indicator, unit, valid_from, day, value, status = row
-        if dates.get(indicator) != _day(day):
+    if not len(frame):
+        return SelectedValues(dates, cells)
+    # one row per value (tens of thousands for a page of features): columns as lists, and the
+    # few distinct dates and statuses converted once, not per row
+    days, starts, statuses = frame["date"].tolist(), frame["unit_valid_from"].tolist(), frame["status"].tolist()
+    day_of = {d: _day(d) for d in {*days, *starts}}
+    has_number = {s: ValueStatus(s).has_number for s in set(statuses)}
+    missing = frame["value"].isna().tolist()
+    for indicator, unit, valid_from, day, value, status, na in zip(
+        frame["indicator_id"].tolist(),
+        frame["unit_id"].tolist(),
+        starts,
+        days,
+        frame["value"].tolist(),
+        statuses,
+        missing,
+        strict=True,
+    ):
+        if dates.get(indicator) != day_of[day]:
             continue
-        number = None if pd.isna(value) or not ValueStatus(status).has_number else float(value)
-        cells[(str(indicator), str(unit), _day(valid_from))] = (number, str(status))
+        number = None if na or not has_number[status] else float(value)
+        cells[(str(indicator), str(unit), day_of[valid_from])] = (number, str(status))
     return SelectedValues(dates, cells)
 
 
@@ -546,12 +575,77 @@ def _collection(request: Request, store: Store, settings: Settings, level: Level
 
 
 # -- routes ---------------------------------------------------------------------------------------------
-_JSON_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {_JSON: {}}}}
-_GEOJSON_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {_GEOJSON: {}, _JSON: {}}}}
-FormatQuery = Annotated[str | None, Query(description="Encoding: json (the only one).")]
+# Response schemas (after the OGC API – Features Part 1 OpenAPI fragments; extra members allowed).
+_LINK = {
+    "type": "object",
+    "required": ["href", "rel"],
+    "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}},
+}
+_LINKS = {"type": "array", "items": _LINK}
+_LANDING = {"type": "object", "required": ["links"], "properties": {"title": {"type": "string"}, "links": _LINKS}}
+_CONFORMANCE = {
+    "type": "object",
+    "required": ["conformsTo"],
+    "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+}
+_COLLECTION = {
+    "type": "object",
+    "required": ["id", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "links": _LINKS,
+        "extent": {"type": "object"},
+        "itemType": {"type": "string"},
+        "crs": {"type": "array", "items": {"type": "string"}},
+        "storageCrs": {"type": "string"},
+    },
+}
+_COLLECTIONS = {
+    "type": "object",
+    "required": ["links", "collections"],
+    "properties": {"links": _LINKS, "collections": {"type": "array", "items": _COLLECTION}},
+}
+_FEATURE = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "string"},
+        "geometry": {"type": ["object", "null"]},
+        "properties": {"type": ["object", "null"]},
+        "links": _LINKS,
+    },
+}
+_FEATURES = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": _FEATURE},
+        "numberMatched": {"type": "integer", "minimum": 0},
+        "numberReturned": {"type": "integer", "minimum": 0},
+        "timeStamp": {"type": "string", "format": "date-time"},
+        "links": _LINKS,
+    },
+}
 
 
-@router.get("", summary="OGC API – Features: landing page", response_class=Response, responses=_JSON_RESPONSE)
+def _responses(schema: dict[str, Any], media_types: Sequence[str], *errors: int) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {m: {"schema": schema} for m in media_types}}, **problems(*errors)}
+
+
+FormatQuery = Annotated[
+    Literal["json", "geojson"] | None, Query(description="Encoding: json (geojson is the same for features).")
+]
+
+
+@router.get(
+    "",
+    summary="OGC API – Features: landing page",
+    response_class=Response,
+    responses=_responses(_LANDING, [_JSON], 400, 406),
+)
 def landing(request: Request, f: FormatQuery = None) -> Response:
     """Title and links to the API definition, the conformance declaration and the collections."""
     media_type = _negotiate(request, f, [_JSON])
@@ -571,14 +665,22 @@ def landing(request: Request, f: FormatQuery = None) -> Response:
     )
 
 
-@router.get("/conformance", summary="Conformance classes", response_class=Response, responses=_JSON_RESPONSE)
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    response_class=Response,
+    responses=_responses(_CONFORMANCE, [_JSON], 400, 406),
+)
 def conformance(request: Request, f: FormatQuery = None) -> Response:
     """The conformance classes implemented (Core, GeoJSON, OpenAPI 3.0, CRS)."""
     return _json({"conformsTo": CONFORMANCE}, _negotiate(request, f, [_JSON]))
 
 
 @router.get(
-    "/collections", summary="Collections (one per spatial level)", response_class=Response, responses=_JSON_RESPONSE
+    "/collections",
+    summary="Collections (one per spatial level)",
+    response_class=Response,
+    responses=_responses(_COLLECTIONS, [_JSON], 400, 406),
 )
 def collections(request: Request, store: StoreDep, settings: SettingsDep, f: FormatQuery = None) -> Response:
     """Every level as a collection with its spatial and temporal extent."""
@@ -598,7 +700,7 @@ def collections(request: Request, store: StoreDep, settings: SettingsDep, f: For
     "/collections/{collectionId}",
     summary="One collection (a spatial level)",
     response_class=Response,
-    responses=_JSON_RESPONSE,
+    responses=_responses(_COLLECTION, [_JSON], 400, 404, 406),
 )
 def collection(
     request: Request, collectionId: str, store: StoreDep, settings: SettingsDep, f: FormatQuery = None
@@ -613,7 +715,7 @@ def collection(
     "/collections/{collectionId}/schema",
     summary="Schema of the GeoJSON features of a collection",
     response_class=Response,
-    responses={200: {"content": {_SCHEMA: {}, _JSON: {}}}},
+    responses=_responses({"type": "object"}, [_SCHEMA, _JSON], 400, 404, 406),
 )
 def schema(
     request: Request, collectionId: str, store: StoreDep, settings: SettingsDep, f: FormatQuery = None
@@ -658,8 +760,8 @@ def schema(
 
 def _unit_frame(request: Request, store: Store, level_id: str, when: TimeFilter, crs_uri: str) -> gpd.GeoDataFrame:
     """Unit versions selected by time (cached), geometry in the project CRS (if asked for) or WGS84 (x/y)."""
-    project = crs_uri == _crs_uri(store.project_crs())
-    day = when.day or (None if when.is_interval else dt.date.today())
+    key = _unit_frame_key(store, level_id, when, crs_uri)
+    _, _, day, _, project = key
 
     def build() -> gpd.GeoDataFrame:
         if day is not None:
@@ -679,7 +781,31 @@ def _unit_frame(request: Request, store: Store, level_id: str, when: TimeFilter,
         shapely.prepare(frame.geometry.values)
         return frame
 
-    key = ("ogc-units", level_id, day, None if day else (when.start, when.end), project)
+    return serving_cache(request).get(key, build)  # type: ignore[no-any-return]
+
+
+def _unit_frame_key(store: Store, level_id: str, when: TimeFilter, crs_uri: str) -> tuple[Any, ...]:
+    """The cache key of :func:`_unit_frame`: level, day (or interval) and whether in the project CRS."""
+    project = crs_uri == _crs_uri(store.project_crs())
+    day = when.day or (None if when.is_interval else dt.date.today())
+    return ("ogc-units", level_id, day, None if day else (when.start, when.end), project)
+
+
+def _frame_geometries(
+    request: Request, store: Store, level_id: str, when: TimeFilter, crs_uri: str, frame: gpd.GeoDataFrame
+) -> list[str | None]:
+    """The GeoJSON text of every geometry of ``_unit_frame(…)`` (``frame``) in the output CRS (cached).
+
+    Encoded as :func:`_json` encodes them (the same bytes), so that a page of features only
+    splices them in instead of converting, parsing and re-encoding every coordinate.
+    """
+
+    def build() -> list[str | None]:
+        if not len(frame):
+            return []
+        return [None if g is None else _dumps(json.loads(g)) for g in _output_geometries(frame, crs_uri)]
+
+    key = ("ogc-geometries", *_unit_frame_key(store, level_id, when, crs_uri), crs_uri)
     return serving_cache(request).get(key, build)  # type: ignore[no-any-return]
 
 
@@ -719,8 +845,15 @@ def _features(
     indicators: list[str],
     selected: SelectedValues,
     level_id: str,
+    geometries: Sequence[str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    geoms = _output_geometries(frame, crs_uri) if len(frame) else []
+    """The features of ``frame`` as dicts.
+
+    Given ``geometries`` (encoded, from :func:`_frame_geometries`), their ``geometry`` stays
+    ``None`` for :func:`_features_json` to splice the encoded text in.
+    """
+    spliced = geometries is not None
+    geoms = geometries if spliced else (_output_geometries(frame, crs_uri) if len(frame) else [])
     href = f"{_base(request)}/ogc/collections/{level_id}/items"
     out = []
     for i, row in enumerate(frame[["unit_id", "name", "parent_id", "valid_from", "valid_to"]].itertuples(index=False)):
@@ -740,12 +873,27 @@ def _features(
             {
                 "type": "Feature",
                 "id": feature_id,
-                "geometry": None if geom is None else json.loads(geom),
+                "geometry": None if geom is None or spliced else json.loads(geom),
                 "properties": props,
                 "links": [_link(f"{href}/{feature_id}", "self", _GEOJSON)],
             }
         )
     return out
+
+
+def _features_json(features: list[dict[str, Any]], geometries: Sequence[str | None]) -> str:
+    """The features as a JSON array, each with its encoded geometry spliced in (no re-encoding of coordinates).
+
+    ``"geometry":null`` first occurs as the feature's own member: it follows only ``type`` and
+    ``id``, and inside a JSON string a quote is always escaped.
+    """
+    parts = []
+    for feature, geometry in zip(features, geometries, strict=True):
+        text = _dumps(feature)
+        if geometry is not None:
+            text = text.replace('"geometry":null', f'"geometry":{geometry}', 1)
+        parts.append(text)
+    return "[" + ",".join(parts) + "]"
 
 
 def _selection(
@@ -754,9 +902,14 @@ def _selection(
     level_id: str,
     indicators: list[str],
     when: TimeFilter,
-    unit_ids: Sequence[str],
+    unit_ids: Sequence[str] | None,
 ) -> SelectedValues:
-    """Values of a page of units; the dates per indicator are chosen level-wide once and cached."""
+    """Values of some units, or with ``None`` of every unit of the level (then cached).
+
+    The dates per indicator are chosen level-wide once and cached. The level-wide values
+    serve every page of features for the same time filter (a page only looks up its units),
+    so they are kept in a cache of their own with few entries (:func:`_value_cache`).
+    """
     summary = value_summary(request, store)
     today = dt.date.today()
 
@@ -764,7 +917,14 @@ def _selection(
         return _value_dates(store, level_id, indicators, when, summary, today)[0]
 
     dates = serving_cache(request).get(("ogc-dates", level_id, when, tuple(indicators), today), choose)
-    return select_values(store, level_id, indicators, when, dates=dates, unit_ids=unit_ids, units_day=today)
+    if unit_ids is not None:
+        return select_values(store, level_id, indicators, when, dates=dates, unit_ids=unit_ids, units_day=today)
+
+    def level_wide() -> SelectedValues:
+        return select_values(store, level_id, indicators, when, dates=dates, units_day=today)
+
+    key = ("ogc-values", level_id, when, tuple(indicators), today)
+    return _value_cache(request).get(key, level_wide)  # type: ignore[no-any-return]
 
 
 def _iso_dates(selected: SelectedValues) -> dict[str, str | None]:
@@ -775,7 +935,7 @@ def _iso_dates(selected: SelectedValues) -> dict[str, str | None]:
     "/collections/{collectionId}/items",
     summary="Features of a collection (GeoJSON)",
     response_class=Response,
-    responses=_GEOJSON_RESPONSE,
+    responses=_responses(_FEATURES, [_GEOJSON, _JSON], 400, 404, 406),
 )
 def items(
     request: Request,
@@ -810,15 +970,19 @@ def items(
     when = parse_datetime(datetime)
     limit = min(limit, MAX_LIMIT)
 
-    frame = _unit_frame(request, store, level.id, when, crs_uri)
+    frame = full = _unit_frame(request, store, level.id, when, crs_uri)
+    rows = np.arange(len(full))  # positions in the cached frame and its cached geometries
     if box is not None and len(frame):
         area = _bbox_area(box, bbox_uri, frame.crs)
-        frame = frame[shapely.intersects(frame.geometry.values, area)].reset_index(drop=True)
+        inside = shapely.intersects(frame.geometry.values, area)
+        frame, rows = frame[inside].reset_index(drop=True), rows[inside]
     matched = len(frame)
-    page = frame.iloc[offset : offset + limit]
+    page, rows = frame.iloc[offset : offset + limit], rows[offset : offset + limit]
+    geometries = _frame_geometries(request, store, level.id, when, crs_uri, full)
+    page_geometries = [geometries[i] for i in rows.tolist()]
     indicators = [m.id for m in _level_indicators(request, store, settings, level.id)]
-    selected = _selection(request, store, level.id, indicators, when, [str(u) for u in page["unit_id"]])
-    features = _features(request, page, crs_uri, indicators, selected, level.id)
+    selected = _selection(request, store, level.id, indicators, when, None)
+    features = _features(request, page, crs_uri, indicators, selected, level.id, page_geometries)
 
     url = request.url
     links = [
@@ -830,23 +994,25 @@ def items(
     if offset > 0:
         links.append(_link(str(url.include_query_params(offset=max(0, offset - limit), limit=limit)), "prev", _GEOJSON))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    body = {
-        "type": "FeatureCollection",
-        "features": features,
-        "numberMatched": matched,
-        "numberReturned": len(features),
-        "timeStamp": now,
-        "links": links,
-        "valueDates": _iso_dates(selected),
-    }
-    return _json(body, media_type, {"Content-Crs": f"<{crs_uri}>"})
+    rest = _dumps(
+        {
+            "numberMatched": matched,
+            "numberReturned": len(features),
+            "timeStamp": now,
+            "links": links,
+            "valueDates": _iso_dates(selected),
+        }
+    )
+    # the body of _json({"type": …, "features": …, **rest}), with the geometries spliced in
+    body = '{"type":"FeatureCollection","features":' + _features_json(features, page_geometries) + "," + rest[1:]
+    return Response(body, media_type=media_type, headers={"Content-Crs": f"<{crs_uri}>"})
 
 
 @router.get(
     "/collections/{collectionId}/items/{featureId}",
     summary="One feature (a unit version)",
     response_class=Response,
-    responses=_GEOJSON_RESPONSE,
+    responses=_responses(_FEATURE, [_GEOJSON, _JSON], 400, 404, 406),
 )
 def item(
     request: Request,
