@@ -51,7 +51,7 @@ def inputs() -> dict[str, Any]:
     }
 
 
-def run_on(backend: Any, inputs: dict[str, Any], suffix: str) -> pd.DataFrame:
+def run_on(backend: Any, inputs: dict[str, Any], suffix: str, *, materialize: bool = True) -> pd.DataFrame:
     import ibis
 
     values = backend.create_table(
@@ -61,7 +61,14 @@ def run_on(backend: Any, inputs: dict[str, Any], suffix: str) -> pd.DataFrame:
         f"ow_units_{suffix}", ibis.memtable(inputs["units"], schema=UNITS_SCHEMA), overwrite=True
     )
     engine = Engine(
-        backend, values, units, inputs["metas"], inputs["links"], prepared=inputs["prepared"], dates=inputs["dates"]
+        backend,
+        values,
+        units,
+        inputs["metas"],
+        inputs["links"],
+        prepared=inputs["prepared"],
+        dates=inputs["dates"],
+        materialize=materialize,
     )
     table = engine.to_pyarrow(engine.run())
     frame = table.to_pandas()
@@ -93,6 +100,12 @@ def test_duckdb_result_covers_every_template(on_duckdb: pd.DataFrame) -> None:
     assert computed <= set(on_duckdb["indicator_id"])
     row = on_duckdb[(on_duckdb.indicator_id == "pct_kids") & (on_duckdb.unit_id == "D1")]
     assert row["value"].dropna().round(6).tolist() == [round(41 / 310 * 100, 6), round(48 / 340 * 100, 6)]
+
+
+def test_one_unmaterialised_program_gives_the_same_results(inputs: dict[str, Any], on_duckdb: pd.DataFrame) -> None:
+    import ibis
+
+    assert_same(run_on(ibis.duckdb.connect(), inputs, "lazy", materialize=False), on_duckdb)
 
 
 def test_postgresql_gives_identical_results(

@@ -604,7 +604,8 @@ class Engine:
         )
         j = w.left_join(u, [w.level_id == u.a_level, w.unit_id == u.a_unit, w.unit_valid_from == u.a_from])
         out = j.select(*KEY, j.area.cast("float64").name("area"), *aggs)
-        return out.mutate(rid=ibis.row_number().cast("int64"))
+        # ordered by the key, so the row ids are the same however often the pivot is evaluated
+        return out.mutate(rid=ibis.row_number().over(order_by=[out[k] for k in KEY]).cast("int64"))
 
     def _layers(self, ids: Sequence[str]) -> list[list[str]]:
         """Group indicators (in dependency order) so each group reads only what earlier groups made."""
