@@ -103,9 +103,11 @@ class NotFound(OrtswissenError, KeyError):
     code = "not-found"
     kind = "object"
 
-    def __init__(self, key: str, message: str | None = None) -> None:
+    def __init__(self, key: str, message: str | None = None, *, available: list[str] | None = None) -> None:
         super().__init__(message or f"unknown {self.kind} {key!r}", key=key)
         self.key = key
+        #: what does exist, when the raiser knows it (the web layer lists it in the 404 answer)
+        self.available = available
 
 
 class UnknownLevel(NotFound):

@@ -61,7 +61,7 @@ def test_all_versions_without_a_date_and_by_vintage(client: TestClient) -> None:
 def test_errors_are_problem_details(client: TestClient) -> None:
     missing = client.get("/api/v1/levels/nowhere/units")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
-    assert missing.json()["detail"] == "unknown level 'nowhere'"
+    assert missing.json()["detail"] == "unknown level 'nowhere'; available: bezirk, block, quartier, stadt"
     bad = client.get("/api/v1/levels/quartier/units", params={"date": "2021-02-30"})
     assert bad.status_code == 400 and "2021-02-30" in bad.json()["detail"]
     assert client.get("/api/v1/indicators/nope").status_code == 404

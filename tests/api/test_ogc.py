@@ -119,7 +119,9 @@ def test_unknown_collection_is_a_problem_naming_the_collections(client: TestClie
     for path in ("/ogc/collections/nowhere", "/ogc/collections/nowhere/items", "/ogc/collections/nowhere/items/x"):
         response = client.get(path)
         assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
-        assert response.json()["detail"] == "unknown collection 'nowhere'; collections: stadt, bezirk, quartier, block"
+        problem = response.json()
+        assert problem["detail"] == "unknown collection 'nowhere'; available: stadt, bezirk, quartier, block"
+        assert problem["available"] == ["stadt", "bezirk", "quartier", "block"]
 
 
 # -- items ----------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "finish_openapi", "problem_response", "problems"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "available_for", "finish_openapi", "problem_response", "problems"]
 
 #: Media type of an error answer.
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -48,6 +48,10 @@ class Problem(BaseModel):
     status: int = Field(description="The HTTP status code.")
     detail: str = Field(description="What went wrong, for people.")
     instance: str = Field(description="The path of the request.")
+    available: list[str] | None = Field(
+        default=None,
+        description="For `not-found`: the ids (or dates) that do exist, where they can be listed (at most 500).",
+    )
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -59,9 +63,17 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def problem_response(
-    status: int, code: str, detail: str, request: Request, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
+    available: list[str] | None = None,
 ) -> JSONResponse:
-    """The ``application/problem+json`` answer."""
+    """The ``application/problem+json`` answer; ``available`` lists what exists (for a 404)."""
+    if available is not None:
+        shown = ", ".join(available[:_SHOWN]) + (f" … ({len(available)} in all)" if len(available) > _SHOWN else "")
+        detail = f"{detail}; available: {shown or 'none'}"
     return JSONResponse(
         Problem(
             type=f"https://ortswissen.invalid/problems/{code}",
@@ -69,11 +81,48 @@ def problem_response(
             status=status,
             detail=detail,
             instance=str(request.url.path),
-        ).model_dump(),
+            available=available[:_LISTED] if available is not None else None,
+        ).model_dump(exclude_none=True),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+_SHOWN = 20  # ids named in the detail text
+_LISTED = 500  # ids in the ``available`` member
+
+
+def available_for(store: Any, exc: Exception, *, public_only: bool = False) -> list[str] | None:
+    """What exists of the kind a :class:`~ortswissen.errors.NotFound` asked for (None: not listable).
+
+    ``public_only``: list only public indicators (public mode must not reveal internal ones).
+
+    Examples
+    --------
+    >>> from ortswissen.errors import UnknownLevel
+    >>> from ortswissen.storage import open_store
+    >>> available_for(open_store("memory://"), UnknownLevel("x"))
+    []
+    """
+    listed = getattr(exc, "available", None)
+    if listed is not None:
+        return [str(x) for x in listed]
+    kind = getattr(exc, "kind", None)
+    lister = {
+        "level": lambda: [lv.id for lv in store.list_levels()],
+        "indicator": lambda: [
+            m.id for m in store.list_indicators() if not public_only or m.visibility.value == "public"
+        ],
+        "georesource": lambda: [g.id for g in store.list_georesources()],
+        "crosswalk": lambda: [c.id for c in store.list_crosswalks()],
+    }.get(str(kind))
+    if store is None or lister is None:
+        return None
+    try:
+        return sorted(lister())
+    except Exception:  # an error while describing an error must not hide the first one
+        return None
 
 
 _FASTAPI_VALIDATION = ("ValidationError", "HTTPValidationError")

@@ -32,11 +32,11 @@ from starlette.exceptions import HTTPException
 
 from ortswissen._version import __version__
 from ortswissen.config import Settings
-from ortswissen.errors import OrtswissenError
+from ortswissen.errors import NotFound, OrtswissenError
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.web import ogc, pages
-from ortswissen.web._problems import finish_openapi, problem_response
+from ortswissen.web._problems import available_for, finish_openapi, problem_response
 from ortswissen.web.api import analysis, catalog, tiles, values
 
 __all__ = ["create_app"]
@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @app.exception_handler(OrtswissenError)
     async def _domain_error(request: Request, exc: OrtswissenError) -> JSONResponse:
-        return problem_response(exc.http_status, exc.code, exc.user_message, request)
+        public_only = bool(getattr(request.app.state.settings, "public_mode", False))
+        available = (
+            available_for(request.app.state.store, exc, public_only=public_only) if isinstance(exc, NotFound) else None
+        )
+        return problem_response(exc.http_status, exc.code, exc.user_message, request, available=available)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -519,8 +519,7 @@ def _collection_level(store: Store, collection_id: str) -> Level:
     for level in levels:
         if level.id == collection_id:
             return level
-    names = ", ".join(lv.id for lv in levels) or "none"
-    raise UnknownLevel(collection_id, f"unknown collection {collection_id!r}; collections: {names}")
+    raise UnknownLevel(collection_id, f"unknown collection {collection_id!r}", available=[lv.id for lv in levels])
 
 
 def _level_indicators(request: Request, store: Store, settings: Settings, level_id: str) -> list[Any]:
