@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -44,3 +45,19 @@ def test_public_mode_does_not_reveal_internal_indicators(town_store: Store) -> N
         problem = c.get("/api/v1/indicators/nope").json()
     assert problem["status"] == 404 and "secret" not in problem["available"] and "secret" not in problem["detail"]
     assert "residents" in problem["available"]
+
+
+def test_unknown_unit_lists_the_units_of_the_level(client: TestClient, town_store: Store) -> None:
+    problem = client.get("/api/v1/units/xyz/profile", params={"level": "quartier", "date": "2023-12-31"}).json()
+    assert problem["status"] == 404 and problem["detail"].startswith("unit 'xyz' of level 'quartier' is not valid")
+    valid = town_store.unit_versions("quartier", at=dt.date(2023, 12, 31), geometry=False)
+    assert problem["available"] == sorted(valid["unit_id"])
+
+
+def test_a_date_without_values_lists_the_dates_with_values(client: TestClient, town_store: Store) -> None:
+    problem = client.get(
+        "/api/v1/indicators/residents/ranking", params={"level": "quartier", "date": "2023-12-30"}
+    ).json()
+    assert problem["status"] == 404 and "has no values on level 'quartier' on 2023-12-30" in problem["detail"]
+    dates = town_store.read_values(["residents"], level_id="quartier")["date"]
+    assert problem["available"] == sorted({d.isoformat() for d in dates}) and "2023-12-31" in problem["available"]

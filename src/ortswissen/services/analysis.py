@@ -16,7 +16,7 @@ import pandas as pd
 from ortswissen.analysis import classify as cls
 from ortswissen.analysis import composite as comp
 from ortswissen.analysis import spatial, stats
-from ortswissen.errors import InvalidInput, NotFound
+from ortswissen.errors import InvalidInput, NotFound, UnknownUnit
 from ortswissen.indicators import OBSERVED
 from ortswissen.ports import Store
 
@@ -59,13 +59,18 @@ def records(frame: pd.DataFrame, index_name: str = "unit_id") -> list[dict[str, 
     return out
 
 
+def _dates_with_values(store: Store, indicators: list[str] | None, level: str, scenario: str = OBSERVED) -> list[str]:
+    dates = store.read_values(indicators, level_id=level, scenario=scenario)["date"].drop_duplicates()
+    return [d.isoformat() for d in sorted(dates)]
+
+
 def latest_date(store: Store, indicator: str, level: str) -> dt.date:
     """The latest date with values of ``indicator`` on ``level`` (404 if none)."""
     summary = store.value_summary()
     rows = summary[(summary["indicator_id"] == indicator) & (summary["level_id"] == level)]
     if rows.empty:
         have = sorted(summary[summary["indicator_id"] == indicator]["level_id"])
-        raise NotFound(f"indicator {indicator!r} has no values on level {level!r}; it has values on: {have or 'none'}")
+        raise NotFound(level, f"indicator {indicator!r} has no values on level {level!r}", available=have)
     return rows.iloc[0]["last_date"]
 
 
@@ -78,10 +83,10 @@ def values_at(
     day = day or latest_date(store, indicator, level)
     frame = store.read_values([indicator], level_id=level, dates=[day], scenario=scenario)
     if frame.empty:
-        dates = store.read_values([indicator], level_id=level, scenario=scenario)["date"].drop_duplicates()
-        listed = ", ".join(d.isoformat() for d in sorted(dates)[-12:])
         raise NotFound(
-            f"indicator {indicator!r} has no values on level {level!r} on {day}; dates with values: {listed}"
+            str(day),
+            f"indicator {indicator!r} has no values on level {level!r} on {day}",
+            available=_dates_with_values(store, [indicator], level, scenario),
         )
     return day, frame[["unit_id", "value", "status", "flag"]].reset_index(drop=True)
 
@@ -98,11 +103,12 @@ def series(store: Store, indicator: str, unit: str, level: str | None = None) ->
             lv.id for lv in store.list_levels() if not store.unit_versions(lv.id, unit_ids=[unit], geometry=False).empty
         ]
         if not levels:
-            raise NotFound(f"unit {unit!r} exists on no level")
+            raise UnknownUnit(unit, f"unit {unit!r} exists on no level")
         level = levels[0]
     frame = store.read_values([indicator], level_id=level, unit_ids=[unit])
     if frame.empty and store.unit_versions(level, unit_ids=[unit], geometry=False).empty:
-        raise NotFound(f"unit {unit!r} does not exist on level {level!r}")
+        ids = store.unit_versions(level, geometry=False)["unit_id"]
+        raise UnknownUnit(unit, f"unit {unit!r} does not exist on level {level!r}", available=sorted(set(ids)))
     rows = [
         {
             "date": r.date.isoformat(),
@@ -176,7 +182,7 @@ def trend_of(store: Store, indicator: str, level: str, since: dt.date | None = N
     if since is not None:
         frame = frame[frame["date"] >= since]
     if frame.empty:
-        raise NotFound(f"indicator {indicator!r} has no values on level {level!r}")
+        raise NotFound(level, f"indicator {indicator!r} has no values on level {level!r}")
     result = stats.trend(frame[["unit_id", "date", "value"]])
     return {"indicator": indicator, "level": level, "units": records(result)}
 
@@ -229,11 +235,15 @@ def unit_profile(store: Store, unit: str, level: str, day: dt.date) -> dict[str,
     versions = store.unit_versions(level, at=day, geometry=False)
     mine = versions[versions["unit_id"] == unit]
     if mine.empty:
-        raise NotFound(f"unit {unit!r} of level {level!r} is not valid on {day}")
+        raise UnknownUnit(
+            unit, f"unit {unit!r} of level {level!r} is not valid on {day}", available=sorted(versions["unit_id"])
+        )
     parent_id = mine.iloc[0]["parent_id"]
     frame = store.read_values(None, level_id=level, dates=[day], scenario=OBSERVED)
     if frame.empty:
-        raise NotFound(f"no values on level {level!r} on {day}")
+        raise NotFound(
+            str(day), f"no values on level {level!r} on {day}", available=_dates_with_values(store, None, level)
+        )
     unit_rows = frame[frame["unit_id"] == unit]
     unit_values = {r.indicator_id: _plain(r.value) for r in unit_rows.itertuples(index=False)}
     distributions = {i: _series(g) for i, g in frame.groupby("indicator_id")}
@@ -269,7 +279,11 @@ def composite_index(
     store.get_level(level)
     frame = store.read_values([*ids, *([population_id] if population_id else [])], level_id=level, dates=[day])
     if frame.empty:
-        raise NotFound(f"none of {', '.join(ids)} has values on level {level!r} on {day}")
+        raise NotFound(
+            str(day),
+            f"none of {', '.join(ids)} has values on level {level!r} on {day}",
+            available=_dates_with_values(store, list(ids), level),
+        )
     wide = frame.pivot_table(index="unit_id", columns="indicator_id", values="value", aggfunc="first", dropna=False)
     for indicator in ids:
         if indicator not in wide.columns:
