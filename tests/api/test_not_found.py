@@ -61,3 +61,12 @@ def test_a_date_without_values_lists_the_dates_with_values(client: TestClient, t
     assert problem["status"] == 404 and "has no values on level 'quartier' on 2023-12-30" in problem["detail"]
     dates = town_store.read_values(["residents"], level_id="quartier")["date"]
     assert problem["available"] == sorted({d.isoformat() for d in dates}) and "2023-12-31" in problem["available"]
+
+
+def test_values_on_a_date_without_values_is_404_naming_the_dates(client: TestClient) -> None:
+    answer = client.get("/api/v1/indicators/residents/values", params={"level": "quartier", "date": "2023-12-30"})
+    problem = answer.json()
+    assert answer.status_code == 404 and "2023-12-31" in problem["available"]
+    assert problem["detail"].startswith("indicator 'residents' has no values on level 'quartier' on 2023-12-30")
+    ok = client.get("/api/v1/indicators/residents/values", params={"level": "quartier", "date": "2023-12-31"})
+    assert ok.status_code == 200 and len(ok.json()["values"]) == 16

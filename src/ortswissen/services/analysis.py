@@ -24,6 +24,7 @@ __all__ = [
     "change_between",
     "classify_indicator",
     "composite_index",
+    "dates_with_values",
     "deficit_units",
     "latest_date",
     "lisa_clusters",
@@ -59,7 +60,10 @@ def records(frame: pd.DataFrame, index_name: str = "unit_id") -> list[dict[str, 
     return out
 
 
-def _dates_with_values(store: Store, indicators: list[str] | None, level: str, scenario: str = OBSERVED) -> list[str]:
+def dates_with_values(
+    store: Store, indicators: list[str] | None, level: str, scenario: str | None = OBSERVED
+) -> list[str]:
+    """ISO dates on which the indicators (all when None) have values on ``level``."""
     dates = store.read_values(indicators, level_id=level, scenario=scenario)["date"].drop_duplicates()
     return [d.isoformat() for d in sorted(dates)]
 
@@ -86,7 +90,7 @@ def values_at(
         raise NotFound(
             str(day),
             f"indicator {indicator!r} has no values on level {level!r} on {day}",
-            available=_dates_with_values(store, [indicator], level, scenario),
+            available=dates_with_values(store, [indicator], level, scenario),
         )
     return day, frame[["unit_id", "value", "status", "flag"]].reset_index(drop=True)
 
@@ -242,7 +246,7 @@ def unit_profile(store: Store, unit: str, level: str, day: dt.date) -> dict[str,
     frame = store.read_values(None, level_id=level, dates=[day], scenario=OBSERVED)
     if frame.empty:
         raise NotFound(
-            str(day), f"no values on level {level!r} on {day}", available=_dates_with_values(store, None, level)
+            str(day), f"no values on level {level!r} on {day}", available=dates_with_values(store, None, level)
         )
     unit_rows = frame[frame["unit_id"] == unit]
     unit_values = {r.indicator_id: _plain(r.value) for r in unit_rows.itertuples(index=False)}
@@ -282,7 +286,7 @@ def composite_index(
         raise NotFound(
             str(day),
             f"none of {', '.join(ids)} has values on level {level!r} on {day}",
-            available=_dates_with_values(store, list(ids), level),
+            available=dates_with_values(store, list(ids), level),
         )
     wide = frame.pivot_table(index="unit_id", columns="indicator_id", values="value", aggfunc="first", dropna=False)
     for indicator in ids:

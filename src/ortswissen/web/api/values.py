@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from ortswissen.config import Settings
-from ortswissen.errors import InvalidInput
+from ortswissen.errors import InvalidInput, NotFound
 from ortswissen.io import write_table
 from ortswissen.ports import Store
+from ortswissen.services.analysis import dates_with_values
 from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
 from ortswissen.web.api._geojson import FEATURE_COLLECTION_SCHEMA, feature_collection, geojson_response
@@ -100,6 +101,13 @@ def indicator_values(
         as_of=parse_query_date(as_of, "as_of"),
         scenario=scenario,
     )
+    if frame.empty and as_of is None:  # say what exists instead of answering an empty list
+        have = dates_with_values(store, [meta.id], level, scenario)
+        if day is not None and have:
+            message = f"indicator {meta.id!r} has no values on level {level!r} on {day}"
+            raise NotFound(str(day), message, available=have)
+        levels = sorted(set(store.value_summary().query("indicator_id == @meta.id")["level_id"]))
+        raise NotFound(level, f"indicator {meta.id!r} has no values on level {level!r}", available=levels)
     rows = [
         {
             "unit_id": r.unit_id,
