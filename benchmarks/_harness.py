@@ -1,9 +1,11 @@
-"""Helpers shared by the benchmark scripts: logging, CPU time, medians, the source digest."""
+"""Helpers shared by the benchmark scripts: logging, CPU time, medians, the source digest, the machine."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
+import platform
 import resource
 import statistics
 import sys
@@ -12,7 +14,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-__all__ = ["cpu_seconds", "ensure_importable", "load_average", "log", "log_run", "median", "source_digest"]
+__all__ = [
+    "cpu_seconds",
+    "ensure_importable",
+    "load_average",
+    "log",
+    "log_run",
+    "machine",
+    "median",
+    "source_digest",
+]
 
 
 def log(message: str) -> None:
@@ -64,3 +75,25 @@ def source_digest() -> str | None:
 def load_average() -> list[float] | None:
     """The 1/5/15-minute load average (the machine's busyness during the run)."""
     return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
+def machine(packages: list[str]) -> dict[str, Any]:
+    """What the figures were measured on: CPUs, memory, platform and the versions of ``packages``."""
+    ensure_importable()
+    from ortswissen._version import __version__
+
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    memory = None
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        memory = round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e9, 1)
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": affinity,
+        "memory_gb": memory,
+        "processor": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        **{name: importlib.import_module(name).__version__ for name in packages},
+        "ortswissen": __version__,
+        "ortswissen_source_digest": source_digest(),
+    }

@@ -46,8 +46,6 @@ import argparse
 import datetime as dt
 import functools
 import json
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -65,8 +63,8 @@ from _harness import ensure_importable as _ensure_importable
 from _harness import load_average as _load
 from _harness import log as _log
 from _harness import log_run as _log_run
+from _harness import machine as _machine
 from _harness import median as _median
-from _harness import source_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).resolve()
@@ -1146,35 +1144,7 @@ def profile_compute(size: Size, seed: int, workdir: Path, top: int) -> int:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    import duckdb
-    import geopandas
-    import ibis
-    import pandas
-    import shapely
-
-    _ensure_importable()
-    from ortswissen._version import __version__
-
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    memory = None
-    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
-        memory = round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e9, 1)
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "memory_gb": memory,
-        "processor": platform.processor() or platform.machine(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "ibis": ibis.__version__,
-        "pandas": pandas.__version__,
-        "geopandas": geopandas.__version__,
-        "shapely": shapely.__version__,
-        "numpy": np.__version__,
-        "ortswissen": __version__,
-        "ortswissen_source_digest": source_digest(),
-    }
+    return _machine(["duckdb", "ibis", "pandas", "geopandas", "shapely", "numpy"])
 
 
 def render(result: dict[str, Any]) -> str:

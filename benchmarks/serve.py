@@ -60,7 +60,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import signal
 import socket
 import statistics
@@ -79,7 +78,7 @@ from _harness import cpu_seconds as _cpu_seconds
 from _harness import ensure_importable as _ensure_importable
 from _harness import load_average as _load
 from _harness import log as _log
-from _harness import source_digest
+from _harness import machine as _machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).resolve()
@@ -936,30 +935,7 @@ def profile_ours(args: argparse.Namespace, workdir: Path) -> int:
 # -- report -----------------------------------------------------------------------------------------------
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    _ensure_importable()
-    import duckdb
-    import fastapi
-    import starlette
-
-    from ortswissen._version import __version__
-
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    memory = None
-    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
-        memory = round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1e9, 1)
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "memory_gb": memory,
-        "processor": platform.processor() or platform.machine(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "fastapi": fastapi.__version__,
-        "starlette": starlette.__version__,
-        "ortswissen": __version__,
-        "ortswissen_source_digest": source_digest(),
-    }
+    return _machine(["duckdb", "fastapi", "starlette"])
 
 
 def _ms(x: float | None) -> str:
