@@ -318,28 +318,26 @@ class ServingCache:
 _CACHE_LOCK = threading.Lock()
 
 
-def serving_cache(request: Request) -> ServingCache:
-    """The cache of the app serving ``request`` (created on first use)."""
-    cache = getattr(request.app.state, "serving_cache", None)
+def _app_cache(request: Request, name: str, size: int | None = None) -> ServingCache:
+    """The cache ``name`` of the app serving ``request`` (created on first use, once)."""
+    cache = getattr(request.app.state, name, None)
     if cache is None:
         with _CACHE_LOCK:
-            cache = getattr(request.app.state, "serving_cache", None)
+            cache = getattr(request.app.state, name, None)
             if cache is None:
-                cache = ServingCache()
-                request.app.state.serving_cache = cache
+                cache = ServingCache() if size is None else ServingCache(size)
+                setattr(request.app.state, name, cache)
     return cache  # type: ignore[no-any-return]
+
+
+def serving_cache(request: Request) -> ServingCache:
+    """The cache of the app serving ``request`` (created on first use)."""
+    return _app_cache(request, "serving_cache")
 
 
 def _value_cache(request: Request) -> ServingCache:
     """The cache of level-wide value selections (few entries: each holds units × indicators values)."""
-    cache = getattr(request.app.state, "ogc_value_cache", None)
-    if cache is None:
-        with _CACHE_LOCK:
-            cache = getattr(request.app.state, "ogc_value_cache", None)
-            if cache is None:
-                cache = ServingCache(VALUE_CACHE_SIZE)
-                request.app.state.ogc_value_cache = cache
-    return cache  # type: ignore[no-any-return]
+    return _app_cache(request, "ogc_value_cache", VALUE_CACHE_SIZE)
 
 
 def value_summary(request: Request, store: Store) -> pd.DataFrame:
