@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ortswissen.config import Settings
@@ -18,7 +19,13 @@ from ortswissen.ports import Store
 from ortswissen.services.analysis import dates_with_values
 from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date, visible_indicator
-from ortswissen.web.api._geojson import FEATURE_COLLECTION_SCHEMA, feature_collection, geojson_response
+from ortswissen.web.api._geojson import (
+    FEATURE_COLLECTION_SCHEMA,
+    encode_geometries,
+    feature_collection_text,
+    geojson_response,
+)
+from ortswissen.web.ogc import serving_cache
 
 __all__ = ["router"]
 
@@ -75,6 +82,7 @@ def indicator(indicator: str, store: StoreDep, settings: SettingsDep) -> dict[st
 )
 def indicator_values(
     indicator: str,
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     level: Annotated[str, Query(description="Spatial level.")],
@@ -108,6 +116,8 @@ def indicator_values(
             raise NotFound(str(day), message, available=have)
         levels = sorted(set(store.value_summary().query("indicator_id == @meta.id")["level_id"]))
         raise NotFound(level, f"indicator {meta.id!r} has no values on level {level!r}", available=levels)
+    if format != "json":
+        return value_download(store, meta.id, level, day, frame, format, request=request)
     rows = [
         {
             "unit_id": r.unit_id,
@@ -120,23 +130,54 @@ def indicator_values(
         }
         for r in frame.itertuples(index=False)
     ]
-    if format == "json":
-        return {"indicator": meta.id, "level": level, "decimals": meta.decimals, "values": rows}
-    return value_download(store, meta.id, level, day, frame, format)
+    return {"indicator": meta.id, "level": level, "decimals": meta.decimals, "values": rows}
+
+
+def _geojson_units(store: Store, level: str, day: dt.date, request: Request | None) -> tuple[pd.DataFrame, list[Any]]:
+    """Unit ids and names of the level on ``day`` (in order) and their encoded WGS84 geometries.
+
+    Cached per app (the store is read-only while serving, as for the OGC API) when ``request``
+    is given, so a map request only merges the values and splices the geometry texts in.
+    """
+
+    def build() -> tuple[pd.DataFrame, list[Any]]:
+        units = store.unit_versions(level, at=day, wgs84=True)
+        table = pd.DataFrame({"unit_id": units["unit_id"].to_numpy(), "name": units["name"].to_numpy()})
+        table["_row"] = np.arange(len(table))
+        return table, encode_geometries(units.geometry.values)
+
+    if request is None:
+        return build()
+    return serving_cache(request).get(("values-geojson-units", level, day), build)  # type: ignore[no-any-return]
 
 
 def value_download(
-    store: Store, indicator: str, level: str, day: dt.date | None, frame: pd.DataFrame, fmt: str
+    store: Store,
+    indicator: str,
+    level: str,
+    day: dt.date | None,
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    request: Request | None = None,
 ) -> Response:
     """The values as a CSV, XLSX or GeoJSON download."""
     if fmt == "geojson":
         if day is None:
             raise InvalidInput("format=geojson needs a date (one map per date)")
-        units = store.unit_versions(level, at=day, wgs84=True)
+        units, geometries = _geojson_units(store, level, day, request)
         merged = units.merge(frame[["unit_id", "value", "status"]], on="unit_id", how="left")
-        merged["status"] = merged["status"].fillna("missing")
-        data = feature_collection(merged, ["unit_id", "name", "value", "status"], id_column="unit_id")
-        return geojson_response(data)
+        text = feature_collection_text(
+            merged["unit_id"].tolist(),
+            {
+                "unit_id": merged["unit_id"].tolist(),
+                "name": merged["name"].tolist(),
+                "value": merged["value"].tolist(),
+                "status": merged["status"].fillna("missing").tolist(),
+            },
+            [geometries[i] for i in merged["_row"].tolist()],
+        )
+        return geojson_response(text)
     names = store.unit_versions(level, geometry=False)[["unit_id", "name"]].drop_duplicates("unit_id")
     table = frame.merge(names.rename(columns={"name": "unit_name"}), on="unit_id", how="left")
     table = table[["unit_id", "unit_name", "date", "scenario", "value", "status"]]
