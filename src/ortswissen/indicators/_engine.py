@@ -57,6 +57,7 @@ from ortswissen.indicators._computation import (
 )
 from ortswissen.indicators._dag import DependencyGraph
 from ortswissen.indicators._model import IndicatorMeta
+from ortswissen.ports import VALUE_BATCH_SCHEMA
 
 __all__ = ["DERIVED_FLAG_PREFIXES", "RESULT_SCHEMA", "SEVERITY", "STATUS_OF_SEVERITY", "Engine", "LevelLink"]
 
@@ -69,19 +70,8 @@ DERIVED_FLAG_PREFIXES = ("calc:", "agg:")
 KEY = ("level_id", "unit_id", "unit_valid_from", "date", "scenario")
 _ROW = (*KEY, "value", "sev", "flag")
 
-RESULT_SCHEMA = pa.schema(
-    [
-        ("indicator_id", pa.string()),
-        ("level_id", pa.string()),
-        ("unit_id", pa.string()),
-        ("unit_valid_from", pa.date32()),
-        ("date", pa.date32()),
-        ("scenario", pa.string()),
-        ("value", pa.float64()),
-        ("status", pa.string()),
-        ("flag", pa.string()),
-    ]
-)
+#: The engine's result rows: a value batch without the source row (derived rows have none).
+RESULT_SCHEMA = pa.schema([f for f in VALUE_BATCH_SCHEMA if f.name != "source_row"])
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ __all__ = [
     "SelectedValues",
     "ServingCache",
     "TimeFilter",
+    "as_date",
     "parse_bbox",
     "parse_datetime",
     "router",
@@ -358,7 +359,8 @@ class SelectedValues:
     cells: dict[tuple[str, str, dt.date], tuple[float | None, str]]
 
 
-def _day(value: Any) -> dt.date:
+def as_date(value: Any) -> dt.date:
+    """A date from what a store frame holds (date, datetime/Timestamp, numpy datetime64 or ISO text)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -369,11 +371,11 @@ def _day(value: Any) -> dt.date:
 def _optional_day(value: Any) -> dt.date | None:
     if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
         return None
-    return _day(value)
+    return as_date(value)
 
 
 def _frame_days(frame: pd.DataFrame) -> np.ndarray:
-    return np.array([_day(d) for d in frame["date"]], dtype=object)
+    return np.array([as_date(d) for d in frame["date"]], dtype=object)
 
 
 def _value_dates(
@@ -392,14 +394,14 @@ def _value_dates(
     if mine.empty:
         return dates, None
     if when.is_interval:
-        first = max(when.start or dt.date.min, min(_day(d) for d in mine["first_date"]))
-        last = min(when.end or dt.date.max, max(_day(d) for d in mine["last_date"]))
+        first = max(when.start or dt.date.min, min(as_date(d) for d in mine["first_date"]))
+        last = min(when.end or dt.date.max, max(as_date(d) for d in mine["last_date"]))
         if first > last:
             return dates, None
         days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
         frame = store.read_values(ids, level_id=level_id, dates=days, scenario=OBSERVED)
     else:
-        latest = {str(r.indicator_id): _day(r.last_date) for r in mine.itertuples(index=False)}
+        latest = {str(r.indicator_id): as_date(r.last_date) for r in mine.itertuples(index=False)}
         parts = []
         for day in sorted(set(latest.values())):
             same = [i for i, d in latest.items() if d == day]
@@ -480,7 +482,7 @@ def _cells(frame: pd.DataFrame, dates: dict[str, dt.date | None]) -> SelectedVal
     # one row per value (tens of thousands for a page of features): columns as lists, and the
     # few distinct dates and statuses converted once, not per row
     days, starts, statuses = frame["date"].tolist(), frame["unit_valid_from"].tolist(), frame["status"].tolist()
-    day_of = {d: _day(d) for d in {*days, *starts}}
+    day_of = {d: as_date(d) for d in {*days, *starts}}
     has_number = {s: ValueStatus(s).has_number for s in set(statuses)}
     missing = frame["value"].isna().tolist()
     for indicator, unit, valid_from, day, value, status, na in zip(
@@ -536,7 +538,7 @@ def _extent(store: Store, level_id: str) -> dict[str, Any]:
     spatial: list[list[float]] = []
     if len(units) and not units.geometry.is_empty.all():
         spatial = [[round(float(v), 7) for v in shapely.total_bounds(units.geometry.values)]]
-    starts = [_day(v) for v in units["valid_from"]] if len(units) else []
+    starts = [as_date(v) for v in units["valid_from"]] if len(units) else []
     ends = [_optional_day(v) for v in units["valid_to"]] if len(units) else []
     temporal = [[_iso(min(starts)) if starts else None, None if not ends or None in ends else _iso(max(ends))]]
     return {
@@ -766,7 +768,7 @@ def _unit_frame(request: Request, store: Store, level_id: str, when: TimeFilter,
         else:
             frame = store.unit_versions(level_id, geometry=True, wgs84=not project)
             if len(frame):
-                starts = np.array([_day(v) for v in frame["valid_from"]], dtype=object)
+                starts = np.array([as_date(v) for v in frame["valid_from"]], dtype=object)
                 ends = np.array([_optional_day(v) for v in frame["valid_to"]], dtype=object)
                 keep = np.ones(len(frame), dtype=bool)
                 if when.end is not None:
@@ -854,7 +856,7 @@ def _features(
     href = f"{_base(request)}/ogc/collections/{level_id}/items"
     out = []
     for i, row in enumerate(frame[["unit_id", "name", "parent_id", "valid_from", "valid_to"]].itertuples(index=False)):
-        valid_from = _day(row.valid_from)
+        valid_from = as_date(row.valid_from)
         valid_to = _optional_day(row.valid_to)
         feature_id = f"{row.unit_id}@{valid_from.isoformat()}"
         props: dict[str, Any] = {
@@ -1046,13 +1048,13 @@ def item(
         frame = _unit_frame(request, store, level.id, when, crs_uri)
     mine = (frame["unit_id"] == unit_id).to_numpy()
     if sep:
-        mine = mine & np.array([_day(v) == valid_from for v in frame["valid_from"]], dtype=bool)
+        mine = mine & np.array([as_date(v) == valid_from for v in frame["valid_from"]], dtype=bool)
     frame = frame[mine]
     if not len(frame):
         raise UnknownUnit(featureId, f"unknown feature {featureId!r} in collection {level.id!r}")
     frame = frame.iloc[:1]
     indicators = [m.id for m in _level_indicators(request, store, settings, level.id)]
-    start, end = _day(frame["valid_from"].iloc[0]), _optional_day(frame["valid_to"].iloc[0])
+    start, end = as_date(frame["valid_from"].iloc[0]), _optional_day(frame["valid_to"].iloc[0])
     today = dt.date.today()
     if when.day is None and not when.is_interval and not (start <= today and (end is None or end >= today)):
         when = TimeFilter(start=start, end=end or today)  # a past version: the latest values of its time

@@ -34,7 +34,7 @@ from ortswissen.ports import Store
 from ortswissen.web import _mvt
 from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date
-from ortswissen.web.ogc import TimeFilter, select_values, serving_cache, value_summary
+from ortswissen.web.ogc import TimeFilter, as_date, select_values, serving_cache, value_summary
 
 __all__ = ["MVT_MEDIA_TYPE", "router"]
 
@@ -69,7 +69,7 @@ def _load_units(store: Store, level: str, day: dt.date) -> _LevelUnits:
     return _LevelUnits(
         unit_ids=[str(u) for u in frame["unit_id"]],
         names=[None if pd.isna(n) else str(n) for n in frame["name"]],
-        valid_from=[_day(v) for v in frame["valid_from"]],
+        valid_from=[as_date(v) for v in frame["valid_from"]],
         geoms=geoms,
         tree=shapely.STRtree(geoms),
     )
@@ -93,14 +93,6 @@ def _load_values(
         if state != "ok":
             status[i] = state
     return _Values(values, status)
-
-
-def _day(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
 
 
 @router.get(
