@@ -47,6 +47,7 @@ __all__ = [
     "DefinitionError",
     "DependencyMissing",
     "ImportRejected",
+    "InfeasibleConstraints",
     "InvalidInput",
     "NotFound",
     "OrtswissenError",
@@ -168,6 +169,21 @@ class ImportRejected(InvalidInput):
     def __init__(self, report: ImportReport) -> None:
         super().__init__(report.summary())
         self.report = report
+
+
+class InfeasibleConstraints(InvalidInput):
+    """Constraints of a delineation that cannot all be met; ``problems`` names the units or components.
+
+    Each problem is a dict with at least ``reason`` and ``units`` (unit ids, at most 50 listed)
+    and, where it applies, ``component``, ``population`` and the bound it fails.
+    """
+
+    http_status = 422
+    code = "infeasible-constraints"
+
+    def __init__(self, message: str, problems: list[dict[str, Any]]) -> None:
+        super().__init__(message, problems=problems)
+        self.problems = problems
 
 
 class Conflict(OrtswissenError):
