@@ -8,7 +8,19 @@ import sys
 import click
 
 from ortswissen._version import __version__
-from ortswissen.cli import crosswalk, db, demo, export, georesources, importing, indicators, levels, serve, units
+from ortswissen.cli import (
+    crosswalk,
+    db,
+    demo,
+    export,
+    georesources,
+    importing,
+    indicators,
+    levels,
+    regions,
+    serve,
+    units,
+)
 
 __all__ = ["cli", "main"]
 
@@ -28,7 +40,7 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
 
 
-for module in (demo, serve, db, levels, units, importing, indicators, georesources, crosswalk, export):
+for module in (demo, serve, db, levels, units, importing, indicators, georesources, crosswalk, regions, export):
     module.register(cli)
 
 

@@ -13,7 +13,7 @@ Example:
     ([0, 0, 1, 1], True)
 """
 
-from ortswissen.regions._features import flow_profiles, one_hot, standardise
+from ortswissen.regions._features import distance_decay_flows, flow_profiles, one_hot, standardise
 from ortswissen.regions._graph import UnitGraph
 from ortswissen.regions._quality import evaluate, ipq, self_containment, ward_labels, wss
 from ortswissen.regions._solver import METHOD, Delineation, delineate
@@ -25,6 +25,7 @@ __all__ = [
     "Typology",
     "UnitGraph",
     "delineate",
+    "distance_decay_flows",
     "evaluate",
     "flow_profiles",
     "ipq",

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from ortswissen.errors import InvalidInput
 
-__all__ = ["flow_profiles", "one_hot", "standardise"]
+__all__ = ["distance_decay_flows", "flow_profiles", "one_hot", "standardise"]
 
 
 def standardise(values: Any, weights: Sequence[float] | None = None, *, robust: bool = True) -> np.ndarray:
@@ -115,3 +115,44 @@ def flow_profiles(
     var = float((reduced[has] ** 2).sum(axis=1).mean()) if has.any() else 0.0
     scale = weight / np.sqrt(var) if var > 0 else 0.0
     return reduced * scale, explained
+
+
+def distance_decay_flows(
+    origins: Any,
+    weights: Any,
+    destinations: Any,
+    *,
+    scale: float = 500.0,
+    nearest: int = 8,
+) -> sparse.csr_matrix:
+    """Modelled flows (origins × destinations) when no observed origin–destination data exist.
+
+    Each origin sends its weight (e.g. children, residents) to its ``nearest`` destinations in
+    proportion to ``exp(-distance / scale)`` — a gravity model with exponential distance decay.
+    Results built on it must be labelled as modelled.
+
+    Example:
+        >>> f = distance_decay_flows([[0, 0], [1000, 0]], [10, 20], [[0, 0], [1000, 0]], scale=100, nearest=2)
+        >>> f.toarray().round(2).tolist()
+        [[10.0, 0.0], [0.0, 20.0]]
+    """
+    from scipy.spatial import cKDTree
+
+    o = np.asarray(origins, dtype=float).reshape(-1, 2)
+    d = np.asarray(destinations, dtype=float).reshape(-1, 2)
+    w = np.asarray(weights, dtype=float)
+    if len(d) == 0:
+        raise InvalidInput("distance-decay flows need at least one destination")
+    if scale <= 0:
+        raise InvalidInput("the distance-decay scale must be positive")
+    k = min(max(1, nearest), len(d))
+    dist, idx = cKDTree(d).query(o, k=k)
+    dist = dist.reshape(len(o), k)
+    idx = idx.reshape(len(o), k)
+    share = np.exp(-(dist - dist.min(axis=1, keepdims=True)) / scale)  # shifted: no underflow far away
+    share /= share.sum(axis=1, keepdims=True)
+    data = (share * w[:, None]).ravel()
+    rows = np.repeat(np.arange(len(o)), k)
+    out = sparse.csr_matrix((data, (rows, idx.ravel())), shape=(len(o), len(d)))
+    out.eliminate_zeros()
+    return out

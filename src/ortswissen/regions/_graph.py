@@ -48,6 +48,8 @@ class UnitGraph:
     ids: tuple[str, ...]
     #: what removed edges so far: ``{"barrier": 12, "nesting": 40, …}``
     removed: dict[str, int] = field(default_factory=dict)
+    #: edges added to connect small components: ``(unit i, unit j, distance m)``
+    bridges: tuple[tuple[int, int, float], ...] = ()
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -234,6 +236,68 @@ class UnitGraph:
         # an edge is cut when it crosses some barrier away from every crossing
         cut[seg_idx[~bridged]] = True
         return self.drop_edges(cut, reason)
+
+    def bridge_components(
+        self,
+        population: Any,
+        floor: float,
+        groups: Any = None,
+        *,
+        max_distance: float | None = None,
+    ) -> UnitGraph:
+        """Connect every component with fewer than ``floor`` people to its nearest other component.
+
+        The bridge joins the two closest units (by centroid) of the small component and any
+        other component of the same group (nesting: never across a district border), within
+        ``max_distance`` if given; repeated until every component reaches the floor or has no
+        partner left. Bridges are recorded in ``bridges`` so results can report them.
+        """
+        from scipy.spatial import cKDTree
+
+        pop = np.asarray(population, dtype=float)
+        grp = (
+            np.zeros(self.n, dtype=np.int64)
+            if groups is None
+            else np.unique(np.asarray(groups), return_inverse=True)[1]
+        )
+        graph = self
+        tree = cKDTree(self.centroid)
+        limit = np.inf if max_distance is None else float(max_distance)
+        while True:
+            count, comp = graph.components()
+            cpop = np.bincount(comp, weights=pop, minlength=count)
+            small = np.flatnonzero(cpop < floor)
+            new: list[tuple[int, int, float]] = []
+            joined: set[int] = set()
+            for c in small[np.argsort(cpop[small], kind="stable")]:
+                if c in joined:
+                    continue
+                members = np.flatnonzero(comp == c)
+                k = len(members) + 16  # enough to reach beyond the component itself, widened if needed
+                while True:
+                    k = min(self.n, k)
+                    dist, idx = tree.query(self.centroid[members], k=k)
+                    dist, idx = dist.reshape(len(members), k), idx.reshape(len(members), k)
+                    ok = (comp[idx] != c) & (grp[idx] == grp[members][:, None]) & (dist <= limit)
+                    if ok.any() or k == self.n or dist[:, -1].min() > limit:
+                        break
+                    k *= 8
+                if not ok.any():
+                    continue
+                d = np.where(ok, dist, np.inf)
+                row, col = np.unravel_index(np.argmin(d), d.shape)
+                i, j = int(members[row]), int(idx[row, col])
+                new.append((min(i, j), max(i, j), float(dist[row, col])))
+                joined.update({int(c), int(comp[j])})
+            if not new:
+                return graph
+            e = np.array([[a, b] for a, b, _ in new], dtype=np.int64)
+            graph = replace(
+                graph,
+                edges=np.concatenate([graph.edges, e]),
+                shared=np.concatenate([graph.shared, np.zeros(len(e))]),
+                bridges=graph.bridges + tuple(new),
+            )
 
     def subgraph_edges(self, labels: np.ndarray) -> np.ndarray:
         """Mask of the edges inside a region of ``labels`` (both ends share a label)."""

@@ -309,11 +309,15 @@ def apply_crosswalk(
     result.attrs["skipped_dates"] = sorted(skipped)
     to_store = result[~result["natural"].astype(bool)] if len(result) else result
     if write and len(to_store):
-        _write(store, info, to_store)
+        write_crosswalk_values(store, info, to_store)
     return result
 
 
-def _write(store: Store, info: CrosswalkInfo, result: pd.DataFrame) -> None:
+def write_crosswalk_values(store: Store, info: CrosswalkInfo, result: pd.DataFrame) -> None:
+    """Store values expressed on ``info.to_level`` (flag ``cw:<crosswalk>``) as one import, all or nothing.
+
+    ``result`` has ``indicator_id, unit_id, unit_valid_from, date, value, status``.
+    """
     import_id = new_import_id("crosswalk")
     started = now()
     n = len(result)
