@@ -20,6 +20,7 @@ import copy
 import datetime as dt
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,16 @@ COMPOSITE_BODY = {
     },
     "baseline": {"components": [{"indicator": "residents"}], "normalisation": "minmax"},
 }
+DELINEATION_BODY = {
+    "level": "block",
+    "date": "2020-12-31",
+    "population": "block_residents",
+    "attributes": [{"indicator": "block_residents"}],
+    "nest_level": "bezirk",
+    "n_regions": 8,
+    "floor": 2000,
+}
+BODIES = {"/api/v1/composite": COMPOSITE_BODY, "/api/v1/regions/delineations": DELINEATION_BODY}
 COMPUTED = {
     "id": "pct_under_6",
     "title_de": "Anteil unter 6 Jahre",
@@ -113,8 +124,8 @@ def with_store_examples(spec: dict[str, Any]) -> dict[str, Any]:
                     # that `negative_data_rejection` does not demand the 400 the standard forbids.
                     del parameter["schema"]["maximum"]
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body is not None and path == "/api/v1/composite":
-                body["examples"] = {"town": {"value": COMPOSITE_BODY}}
+            if body is not None and path in BODIES:
+                body["examples"] = {"town": {"value": BODIES[path]}}
     return spec
 
 
@@ -202,7 +213,16 @@ def test_examples_reach_success(method: str, path: str, api_app: FastAPI) -> Non
         examples = parameter.get("examples")
         if examples:
             chosen[parameter["in"]][parameter["name"]] = examples["e0"]["value"]
-    body = {"body": COMPOSITE_BODY, "media_type": "application/json"} if method == "POST" else {}
+    if "{job_id}" in path:  # jobs have random ids: start one and name it
+        with TestClient(api_app) as c:
+            started = c.post("/api/v1/regions/delineations", json=DELINEATION_BODY)
+            assert started.status_code == 202, started.text
+            chosen["path"]["job_id"] = started.json()["id"]
+            for _ in range(200):
+                if c.get(started.headers["location"]).json()["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+    body = {"body": BODIES[path], "media_type": "application/json"} if method == "POST" else {}
     case = operation.Case(path_parameters=chosen["path"], query=chosen["query"], **body)
     response = case.call_and_validate(app=api_app)
     assert 200 <= response.status_code < 300, response.text

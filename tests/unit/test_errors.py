@@ -17,6 +17,7 @@ from ortswissen.errors import (
     DefinitionError,
     DependencyMissing,
     ImportRejected,
+    InfeasibleConstraints,
     InvalidInput,
     NotFound,
     OrtswissenError,
@@ -42,11 +43,13 @@ def _make(cls: type[OrtswissenError]) -> OrtswissenError:
         return cls("x")
     if cls is ImportRejected:
         return ImportRejected(ImportReport(kind="values", source="f.csv"))
+    if cls is InfeasibleConstraints:
+        return InfeasibleConstraints("floor too high", [{"reason": "island below floor", "units": ["b1"]}])
     return cls("something went wrong")
 
 
 def test_all_lists_the_whole_tree() -> None:
-    assert len(_ALL) == 19
+    assert len(_ALL) == 20
     assert all(isinstance(cls, type) for cls in _ALL)
 
 
@@ -72,6 +75,7 @@ def test_every_error_can_be_raised_and_caught_as_ortswissen_error(cls: type[Orts
         (DefinitionError, ValueError),
         (CrsError, ValueError),
         (ImportRejected, ValueError),
+        (InfeasibleConstraints, ValueError),
         (ConfigurationError, ValueError),
         (StoreNotFound, FileNotFoundError),
         (StoreNotFound, OSError),

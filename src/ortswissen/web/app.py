@@ -37,7 +37,7 @@ from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.web import ogc, pages
 from ortswissen.web._problems import available_for, finish_openapi, problem_response
-from ortswissen.web.api import analysis, catalog, tiles, values
+from ortswissen.web.api import analysis, catalog, regions, tiles, values
 
 __all__ = ["create_app"]
 
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         try:
             yield
         finally:
+            jobs = getattr(app.state, "delineation_jobs", None)
+            if jobs is not None:  # let a running delineation finish before the store closes
+                jobs.shutdown()
             if owns_store and app.state.store is not None:
                 app.state.store.close()
                 app.state.store = None
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(values.router, prefix="/api/v1")
     app.include_router(analysis.router, prefix="/api/v1")
     app.include_router(tiles.router, prefix="/api/v1")
+    app.include_router(regions.router, prefix="/api/v1")
     app.include_router(ogc.router)
     app.include_router(pages.router)
     return app
