@@ -167,3 +167,12 @@ def test_berlin_quarters_from_the_demo(demo_db: Path, tmp_path: Path) -> None:
         assert np.isfinite(quarters.geometry.area).all() and quarters.geometry.is_valid.all()
     finally:
         store.close()
+    # types of the quarters by the composition of their buildings' construction periods (2015)
+    periods = [f"buildings_{p}" for p in ("_before_1900", "1901_1910", "1921_1930", "1961_1970", "1991_2000")]
+    args = ["regions", "typology", "quartier", "--db", str(db), "--date", "2015-12-31", "--relative-to", "sum"]
+    typed = CliRunner().invoke(cli, [*args, *[a for p in periods for a in ("--indicator", p)], "--json"])
+    assert typed.exit_code == 0, typed.output
+    payload = json.loads(typed.output)
+    assert 2 <= payload["k"] <= 8 and sum(t["n_quarters"] for t in payload["types"]) == len(payload["units"])
+    for t in payload["types"]:  # shares of the chosen periods: each type's mean composition sums to 1
+        assert sum(t["mean"].values()) == pytest.approx(1.0)

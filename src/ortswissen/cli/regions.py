@@ -158,6 +158,7 @@ def delineate_cmd(
 @click.option("--k-min", type=int, default=2, show_default=True)
 @click.option("--k-max", type=int, default=8, show_default=True)
 @click.option("--weight", "weight_indicator", help="Indicator weighing the type profiles (e.g. residents).")
+@click.option("--relative-to", help="Divide the indicators by this indicator, or by their sum ('sum').")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write unit → type as CSV.")
 @click.option("--json", "as_json", is_flag=True)
@@ -174,6 +175,7 @@ def typology_cmd(db: str | None, level: str, output: str | None, as_json: bool, 
             k=kw["k"],
             k_range=(kw["k_min"], kw["k_max"]),
             weight_indicator=kw["weight_indicator"],
+            relative_to=kw["relative_to"],
             seed=kw["seed"],
         )
         store.close()

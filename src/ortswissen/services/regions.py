@@ -530,15 +530,24 @@ def type_quarters(
     k: int | None = None,
     k_range: tuple[int, int] = (2, 8),
     weight_indicator: str | None = None,
+    relative_to: str | None = None,
     seed: int = 0,
 ) -> tuple[list[str], Typology]:
-    """Types of the units of ``level`` on ``date`` from ``indicators`` (see :func:`ortswissen.regions.typology`)."""
+    """Types of the units of ``level`` on ``date`` from ``indicators`` (see :func:`ortswissen.regions.typology`).
+
+    ``relative_to``: divide every indicator by this indicator (e.g. counts per resident), or by
+    their sum with ``"sum"`` (a composition, e.g. buildings by construction period).
+    """
     store.get_level(level)
     units = store.unit_versions(level, at=date, geometry=False)
     if len(units) == 0:
         raise InvalidInput(f"level {level!r} has no units valid on {date.isoformat()}")
     ids = sorted(units["unit_id"].tolist())
     values = np.column_stack([_values(store, i, level, date, ids) for i in indicators])
+    if relative_to is not None:
+        base = np.nansum(values, axis=1) if relative_to == "sum" else _values(store, relative_to, level, date, ids)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(base[:, None] > 0, values / base[:, None], np.nan)
     keep = ~np.isnan(values).all(axis=1)
     weights = _values(store, weight_indicator, level, date, ids)[keep] if weight_indicator else None
     result = typology(values[keep], indicators, method=method, k=k, k_range=k_range, weights=weights, seed=seed)
