@@ -298,3 +298,20 @@ def test_typology_chooses_k_and_profiles_types() -> None:
     assert "alt hoch" in high["label"]
     with pytest.raises(InvalidInput, match="method"):
         typology(x, ["alt", "jung"], method="dbscan")
+
+
+def test_reach_on_a_street_network_follows_the_streets() -> None:
+    from ortswissen.regions import StreetNetwork
+
+    graph, _x, pop, _ = lattice(2, 6, seed=10)  # row 0 at y = 50, row 1 at y = 150
+    # a canal between the rows: the only street connection is at the eastern end
+    street = shapely.LineString([(50, 50), (550, 50), (550, 150), (50, 150)])
+    net = StreetNetwork.from_lines([street])
+    assert net.distances_from([50, 50], [[50, 150]], limit=5000)[0] == pytest.approx(1100)
+    walking = delineate(graph, np.zeros((12, 1)), pop, n_regions=1, reach=300.0, network=net)
+    assert walking.params["reach_on"] == "street network"
+    lab = walking.labels
+    for i in range(3):  # west of x = 300 the rows are more than 2 × 300 m apart on foot
+        assert lab[i] != lab[6 + i]
+    straight = delineate(graph, np.zeros((12, 1)), pop, n_regions=1, reach=300.0)
+    assert straight.n_regions < walking.n_regions

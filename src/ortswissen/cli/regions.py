@@ -50,6 +50,7 @@ def _weighted(text: str) -> tuple[str, float]:
 @click.option("--floor", type=float, help="Minimum residents per quarter.")
 @click.option("--cap", type=float, help="Maximum residents per quarter.")
 @click.option("--reach", type=float, help="Maximum distance (m) of any unit from its quarter's core.")
+@click.option("--streets", help="Georesource of street lines: reach is walked along them (else straight).")
 @click.option("--compactness", type=float, help="Weight of compact shapes in the polish [default 0.3].")
 @click.option("--small-components", type=click.Choice(["raise", "keep", "bridge"]))
 @click.option("--seed", type=int)

@@ -15,6 +15,7 @@ Example:
 
 from ortswissen.regions._features import distance_decay_flows, flow_profiles, one_hot, standardise
 from ortswissen.regions._graph import UnitGraph
+from ortswissen.regions._network import StreetNetwork
 from ortswissen.regions._quality import evaluate, ipq, self_containment, ward_labels, wss
 from ortswissen.regions._solver import METHOD, Delineation, delineate
 from ortswissen.regions._typology import Typology, typology
@@ -22,6 +23,7 @@ from ortswissen.regions._typology import Typology, typology
 __all__ = [
     "METHOD",
     "Delineation",
+    "StreetNetwork",
     "Typology",
     "UnitGraph",
     "delineate",

@@ -150,15 +150,14 @@ def polish(
     compactness: float = 0.0,
     flows: sparse.spmatrix | None = None,
     flow_weight: float = 0.0,
-    reach: tuple[np.ndarray, float] | None = None,
+    reach: Callable[[int, int], bool] | None = None,
     max_sweeps: int = 50,
     progress: Callable[[int, int], None] | None = None,
 ) -> PolishResult:
     """Improve ``labels`` by border moves; see the module docstring for the objective and the rules.
 
     ``flows``: a square (n × n) matrix of unit-to-unit flow weights (made symmetric here).
-    ``reach``: ``(core unit per region, maximum distance)`` — a unit may join a region only within
-    that straight-line distance of the region's core.
+    ``reach(unit, region) -> bool``: may ``unit`` join ``region`` (is it within reach of its core)?
     """
     x = np.asarray(features, dtype=float)
     pop = np.asarray(population, dtype=float)
@@ -262,10 +261,8 @@ def polish(
             d = delta(i, a, b)
             if d >= -1e-12:
                 continue
-            if reach is not None:
-                dx = graph.centroid[i] - graph.centroid[reach[0][b]]
-                if float(dx @ dx) > reach[1] ** 2:
-                    continue
+            if reach is not None and not reach(i, b):
+                continue
             # the neighbour that made ``b`` a candidate may have moved away this sweep
             if not (s.labels[indices[indptr[i] : indptr[i + 1]]] == b).any():
                 continue

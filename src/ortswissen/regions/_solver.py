@@ -37,6 +37,7 @@ import numpy as np
 from ortswissen.errors import InfeasibleConstraints, InvalidInput
 from ortswissen.regions._cuts import cut_forest
 from ortswissen.regions._graph import UnitGraph
+from ortswissen.regions._network import StreetNetwork
 from ortswissen.regions._polish import polish as polish_labels
 from ortswissen.regions._quality import evaluate
 from ortswissen.regions._tree import ward_spanning_tree
@@ -113,6 +114,7 @@ def delineate(
     floor: float = 0.0,
     cap: float | None = None,
     reach: float | None = None,
+    network: StreetNetwork | None = None,
     compactness: float = 0.3,
     flows: Any = None,
     flow_weight: float = 0.0,
@@ -130,9 +132,10 @@ def delineate(
 
     ``n_regions`` or ``target_population`` (then ``n_regions`` = total population / target)
     sets the number of regions to aim for; fewer result when the floor allows no more cuts.
-    ``floor``/``cap``: population bounds per region; ``reach``: the largest straight-line
-    distance (m) of any unit from its region's core; ``compactness`` (λ_C) and ``flow_weight``
-    (λ_F, with ``flows`` a units × units matrix) weigh the polish objective.
+    ``floor``/``cap``: population bounds per region; ``reach``: the largest distance (m) of any
+    unit from its region's core — walking on ``network`` when given, else straight-line;
+    ``compactness`` (λ_C) and ``flow_weight`` (λ_F, with ``flows`` a units × units matrix) weigh
+    the polish objective.
     """
     started = time.perf_counter()
     x = np.asarray(features, dtype=float)
@@ -161,6 +164,7 @@ def delineate(
         "floor": floor,
         "cap": cap,
         "reach": reach,
+        "reach_on": "street network" if network is not None and reach is not None else "straight line",
         "compactness": compactness,
         "flow_weight": flow_weight if flows is not None else 0.0,
         "polish": polish,
@@ -181,22 +185,8 @@ def delineate(
             "or keep small components as regions of their own",
             problems,
         )
-    labels, timings = _solve(
-        graph,
-        x,
-        pop,
-        int(n_regions),
-        floor,
-        cap,
-        reach,
-        compactness,
-        flows,
-        flow_weight,
-        polish,
-        max_sweeps,
-        progress,
-        problems,
-    )
+    options = _Options(int(n_regions), floor, cap, reach, network, compactness, flows, flow_weight, polish, max_sweeps)
+    labels, timings = _solve(graph, x, pop, options, progress, problems)
     timings["total"] = time.perf_counter() - started
     out = Delineation(labels, params, timings=timings, problems=problems)
     if evaluate_result:
@@ -204,44 +194,35 @@ def delineate(
         out.metrics = evaluate(graph, x, pop, labels, floor=floor, cap=cap, flows=flows, reference=reference)
         out.timings["evaluate"] = time.perf_counter() - t0
     if stability_runs > 0:
-        out.metrics["stability"] = _stability(
-            graph,
-            x,
-            pop,
-            labels,
-            int(n_regions),
-            floor,
-            cap,
-            reach,
-            compactness,
-            flows,
-            flow_weight,
-            polish,
-            max_sweeps,
-            seed,
-            stability_runs,
-            stability_noise,
-        )
+        out.metrics["stability"] = _stability(graph, x, pop, labels, options, seed, stability_runs, stability_noise)
     return out
+
+
+@dataclass(frozen=True)
+class _Options:
+    n_regions: int
+    floor: float
+    cap: float | None
+    reach: float | None
+    network: StreetNetwork | None
+    compactness: float
+    flows: Any
+    flow_weight: float
+    polish: bool
+    max_sweeps: int
 
 
 def _solve(
     graph: UnitGraph,
     x: np.ndarray,
     pop: np.ndarray,
-    n_regions: int,
-    floor: float,
-    cap: float | None,
-    reach: float | None,
-    compactness: float,
-    flows: Any,
-    flow_weight: float,
-    polish: bool,
-    max_sweeps: int,
+    o: _Options,
     progress: Progress | None,
     unsplittable: list[dict[str, Any]] | None = None,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """Tree, cuts and polish; regions that cannot meet the cap or reach are appended to ``unsplittable``."""
+    n_regions, floor, cap, reach, network = o.n_regions, o.floor, o.cap, o.reach, o.network
+    compactness, flows, flow_weight, polish, max_sweeps = o.compactness, o.flows, o.flow_weight, o.polish, o.max_sweeps
     if unsplittable is None:
         unsplittable = []
     timings: dict[str, float] = {}
@@ -253,12 +234,11 @@ def _solve(
 
     reach_ok = None
     if reach is not None:
-        limit2 = float(reach) ** 2
+        limit = float(reach)
 
         def reach_ok(units: np.ndarray) -> bool:
             core = _core(graph, pop, units)
-            d = graph.centroid[units] - graph.centroid[core]
-            return bool(((d * d).sum(axis=1) <= limit2).all())
+            return bool(np.isfinite(_reach_distances(graph, network, core, units, limit)).all())
 
     t0 = time.perf_counter()
     cut = cut_forest(
@@ -287,12 +267,13 @@ def _solve(
         )
     if polish:
         t0 = time.perf_counter()
-        cores = None
+        allowed = None
         if reach is not None:
             p = int(labels.max()) + 1
             order = np.argsort(labels, kind="stable")
             bounds = np.searchsorted(labels[order], np.arange(p + 1))
-            cores = np.array([_core(graph, pop, order[bounds[r] : bounds[r + 1]]) for r in range(p)])
+            cores = [_core(graph, pop, order[bounds[r] : bounds[r + 1]]) for r in range(p)]
+            allowed = _Reach(graph, network, cores, float(reach))
         polished = polish_labels(
             graph,
             x,
@@ -303,7 +284,7 @@ def _solve(
             compactness=compactness,
             flows=flows,
             flow_weight=flow_weight,
-            reach=(cores, float(reach)) if cores is not None else None,
+            reach=allowed,
             max_sweeps=max_sweeps,
             progress=(lambda s, total: progress("polish", s / max(total, 1))) if progress else None,
         )
@@ -315,20 +296,41 @@ def _solve(
     return labels, timings
 
 
+def _reach_distances(
+    graph: UnitGraph, network: StreetNetwork | None, core: int, units: np.ndarray, limit: float
+) -> np.ndarray:
+    """Distance of ``units`` from ``core`` (walking on ``network``, else straight); ``inf`` beyond ``limit``."""
+    if network is not None:
+        return network.distances_from(graph.centroid[core], graph.centroid[units], limit=limit)
+    d = np.sqrt(((graph.centroid[units] - graph.centroid[core]) ** 2).sum(axis=1))
+    return np.where(d <= limit, d, np.inf)
+
+
+class _Reach:
+    """May a unit join a region? Distances from each region's core, computed once per region when first asked."""
+
+    def __init__(self, graph: UnitGraph, network: StreetNetwork | None, cores: list[int], limit: float) -> None:
+        self.graph, self.network, self.cores, self.limit = graph, network, cores, limit
+        self.cache: dict[int, np.ndarray] = {}
+
+    def __call__(self, unit: int, region: int) -> bool:
+        if self.network is None:
+            d = self.graph.centroid[unit] - self.graph.centroid[self.cores[region]]
+            return float(d @ d) <= self.limit**2
+        within = self.cache.get(region)
+        if within is None:
+            everyone = np.arange(self.graph.n)
+            within = np.isfinite(_reach_distances(self.graph, self.network, self.cores[region], everyone, self.limit))
+            self.cache[region] = within
+        return bool(within[unit])
+
+
 def _stability(
     graph: UnitGraph,
     x: np.ndarray,
     pop: np.ndarray,
     labels: np.ndarray,
-    n_regions: int,
-    floor: float,
-    cap: float | None,
-    reach: float | None,
-    compactness: float,
-    flows: Any,
-    flow_weight: float,
-    polish: bool,
-    max_sweeps: int,
+    options: _Options,
     seed: int,
     runs: int,
     noise: float,
@@ -347,9 +349,7 @@ def _stability(
     for k in range(1, runs + 1):
         rng = np.random.default_rng(seed + k)
         xp = x + rng.normal(0.0, 1.0, x.shape) * (noise * sd)
-        other, _ = _solve(
-            graph, xp, pop, n_regions, floor, cap, reach, compactness, flows, flow_weight, polish, max_sweeps, None
-        )
+        other, _ = _solve(graph, xp, pop, options, None)
         aris.append(float(adjusted_rand_score(labels, other)))
         pair = labels.astype(np.int64) * (int(other.max()) + 1) + other
         _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)

@@ -26,6 +26,7 @@ from ortswissen.errors import InvalidInput, NotFound
 from ortswissen.ports import CrosswalkInfo, Store
 from ortswissen.regions import (
     Delineation,
+    StreetNetwork,
     Typology,
     UnitGraph,
     delineate,
@@ -97,6 +98,7 @@ class DelineationSpec(BaseModel):
     barriers: list[str] = Field(default_factory=list)  # georesources of lines or areas
     crossings: list[str] = Field(default_factory=list)  # georesources of points
     crossing_radius: float = Field(75.0, ge=0)
+    streets: str | None = None  # georesource of street lines: reach is then walked along them
     contiguity: Literal["queen", "rook"] = "queen"
     tolerance: float = Field(0.0, ge=0, le=500)  # m: units this close count as neighbours
     n_regions: int | None = Field(None, ge=1)
@@ -306,6 +308,10 @@ def delineate_level(
             }
     progress.advance()
 
+    network = None
+    if spec.streets:
+        network = StreetNetwork.from_lines(store.features(spec.streets, at=spec.date).geometry.values)
+        details["streets"] = {"georesource": spec.streets, "nodes": len(network.nodes)}
     reference = None
     if spec.reference_level:
         ref_day = spec.reference_date or spec.date
@@ -322,6 +328,7 @@ def delineate_level(
         floor=spec.floor,
         cap=spec.cap,
         reach=spec.reach,
+        network=network,
         compactness=spec.compactness,
         flows=flows,
         flow_weight=spec.flow_weight,
