@@ -176,3 +176,28 @@ def test_berlin_quarters_from_the_demo(demo_db: Path, tmp_path: Path) -> None:
     assert 2 <= payload["k"] <= 8 and sum(t["n_quarters"] for t in payload["types"]) == len(payload["units"])
     for t in payload["types"]:  # shares of the chosen periods: each type's mean composition sums to 1
         assert sum(t["mean"].values()) == pytest.approx(1.0)
+
+
+def test_reach_walks_along_a_street_georesource(town_store: Store, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from ortswissen.georesources import GeoresourceMeta
+    from ortswissen.services.georesources import PointSpec, import_georesources
+
+    x0, y0 = 534_000.0, 5_684_000.0  # the town's south-west corner (EPSG:25832), 8 × 8 blocks of 1 km
+    # east-west streets through every row of blocks, joined only along the western edge
+    lines = [shapely.LineString([(x0 + 500, y0 + 500 + 1000 * k), (x0 + 7500, y0 + 500 + 1000 * k)]) for k in range(8)]
+    lines.append(shapely.LineString([(x0 + 500, y0 + 500), (x0 + 500, y0 + 7500)]))
+    path = tmp_path / "strassen.geojson"
+    gpd.GeoDataFrame({"nr": [str(i) for i in range(9)]}, geometry=lines, crs="EPSG:25832").to_file(path)
+    meta = GeoresourceMeta(id="strassen", title_de="Straßen", title_en="Streets", kind="line")
+    import_georesources(town_store, path, PointSpec(georesource=meta, id_column="nr"))
+    spec = {"floor": 0, "n_regions": 1, "reach": 1600.0, "nest_level": None}
+    straight = delineate_level(town_store, _spec(**spec))
+    walking = delineate_level(town_store, _spec(**spec, streets="strassen"))
+    assert straight.delineation.params["reach_on"] == "straight line"
+    assert walking.delineation.params["reach_on"] == "street network"
+    assert walking.summary()["streets"]["nodes"] >= 10
+    # on foot the eastern blocks of neighbouring rows are far apart: more quarters are needed
+    assert walking.delineation.n_regions > straight.delineation.n_regions
