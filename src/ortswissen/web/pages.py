@@ -137,6 +137,9 @@ def index(
         "<li><a href='/api/v1/indicators'>/api/v1/indicators</a></li>"
         "<li><code>/api/v1/indicators/{id}/values?level=…&amp;date=…</code></li></ul>"
     )
+    if not settings.public_mode:
+        label = "Quartiere bilden" if language == "de" else "Delineate quarters"
+        parts.append(f"<p><a href='/regions?lang={language}'>{_e(label)}</a></p>")
     credits = store.get_meta("credits")
     if credits:
         parts.append(f"<h2>{_e(t['credits'])}</h2><pre>{_e(credits)}</pre>")
