@@ -51,7 +51,7 @@ def _weighted(text: str) -> tuple[str, float]:
 @click.option("--cap", type=float, help="Maximum residents per quarter.")
 @click.option("--reach", type=float, help="Maximum distance (m) of any unit from its quarter's core.")
 @click.option("--streets", help="Georesource of street lines: reach is walked along them (else straight).")
-@click.option("--compactness", type=float, help="Weight of compact shapes in the polish [default 0.3].")
+@click.option("--compactness", type=float, help="Weight of compact shapes in the polish [default 0.2].")
 @click.option("--small-components", type=click.Choice(["raise", "keep", "bridge"]))
 @click.option("--seed", type=int)
 @click.option("--stability-runs", type=int, help="Perturbed re-runs for the stability measure.")

@@ -211,19 +211,17 @@ def polish(
             d += lam_f * (float(w[nl == a].sum()) - float(w[nl == b].sum()))
         return d
 
-    def stays_connected(i: int, a: int) -> bool:
-        lab_ = s.labels
-        nbrs = indices[indptr[i] : indptr[i + 1]]
-        same = [int(j) for j in nbrs if lab_[j] == a]
-        if len(same) <= 1:
-            return True
-        targets = set(same[1:])
-        seen = {i, same[0]}
-        queue = deque([same[0]])
+    adj = [indices[indptr[k] : indptr[k + 1]].tolist() for k in range(graph.n)]
+    lab_list = s.labels.tolist()  # a Python mirror of the labels: cheap to index in the searches
+
+    def search(start: int, targets: set[int], a: int, allowed: set[int] | None) -> bool:
+        """Breadth-first within region ``a`` (and ``allowed``, if given) until every target is seen."""
+        seen = {start}
+        queue = deque([start])
         while queue:
             u = queue.popleft()
-            for v in indices[indptr[u] : indptr[u + 1]].tolist():
-                if v in seen or lab_[v] != a:
+            for v in adj[u]:
+                if v in seen or lab_list[v] != a or (allowed is not None and v not in allowed):
                     continue
                 if v in targets:
                     targets.discard(v)
@@ -232,6 +230,68 @@ def polish(
                 seen.add(v)
                 queue.append(v)
         return not targets
+
+    def stays_connected(i: int, a: int) -> bool:
+        same = [j for j in adj[i] if lab_list[j] == a]
+        if len(same) <= 1:
+            return True
+        # first around the unit (its neighbours' neighbours): on block graphs that settles most moves
+        ring = {v for j in same for v in adj[j]}
+        ring.update(same)
+        ring.discard(i)
+        if search(same[0], set(same[1:]), a, ring):
+            return True
+        return joined_without(i, a, same)
+
+    def joined_without(i: int, a: int, starts: list[int]) -> bool:
+        """Whether ``starts`` stay connected within region ``a`` once ``i`` leaves it.
+
+        One breadth-first search per start, stepped in turn; searches that meet merge. A search
+        that runs out of units before meeting all others proves a split, so the cost is bounded
+        by the smallest piece, not by the region.
+        """
+        owner = {i: -1}
+        parent = list(range(len(starts)))
+
+        def find(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        queues = []
+        for k, start in enumerate(starts):
+            if start in owner:
+                parent[find(k)] = find(owner[start])
+            else:
+                owner[start] = k
+            queues.append(deque([start]))
+        groups = len({find(k) for k in range(len(starts))})
+        while groups > 1:
+            for k, queue in enumerate(queues):
+                if not queue:
+                    continue
+                u = queue.popleft()
+                for v in adj[u]:
+                    if lab_list[v] != a:
+                        continue
+                    other = owner.get(v)
+                    if other is None:
+                        owner[v] = k
+                        queue.append(v)
+                    elif other >= 0 and find(other) != find(k):
+                        parent[find(other)] = find(k)
+                        groups -= 1
+                        if groups == 1:
+                            return True
+                if not queue:
+                    # this search is exhausted: it proves a split unless it already joined the others
+                    mine = find(k)
+                    if any(find(j) != mine for j in range(len(starts))) and not any(
+                        queues[j] and find(j) == mine for j in range(len(starts))
+                    ):
+                        return False
+        return True
 
     before = objective()
     moves = 0
@@ -244,8 +304,8 @@ def polish(
             break
         units = cand[:, 0]
         target = lab_now[cand[:, 1]]
-        pairs = np.unique(np.column_stack([units, target]), axis=0)
-        units, target = pairs[:, 0], pairs[:, 1]
+        key = np.unique(units.astype(np.int64) * s.p + target)  # one candidate per (unit, region)
+        units, target = key // s.p, key % s.p
         source = lab_now[units]
         est = _estimate(s, x, units, source, target, tss, lam_c, f, lam_f)
         feasible = (s.cnt[source] > 1) & (s.rpop[source] - pop[units] >= floor) & (s.rpop[target] + pop[units] <= cap_v)
@@ -269,6 +329,7 @@ def polish(
             if not stays_connected(i, a):
                 continue
             s.move(i, a, b)
+            lab_list[i] = b
             made += 1
         moves += made
         if progress:

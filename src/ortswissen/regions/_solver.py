@@ -115,7 +115,7 @@ def delineate(
     cap: float | None = None,
     reach: float | None = None,
     network: StreetNetwork | None = None,
-    compactness: float = 0.3,
+    compactness: float = 0.2,
     flows: Any = None,
     flow_weight: float = 0.0,
     polish: bool = True,

@@ -106,7 +106,7 @@ class DelineationSpec(BaseModel):
     floor: float = Field(0.0, ge=0)
     cap: float | None = Field(None, gt=0)
     reach: float | None = Field(None, gt=0)
-    compactness: float = Field(0.3, ge=0)
+    compactness: float = Field(0.2, ge=0)
     #: components below the floor: raise an error naming them, keep them as regions of their own
     #: (reported), or bridge them to the nearest component of the same nesting unit first (an error
     #: names those that still fall short)

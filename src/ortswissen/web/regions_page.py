@@ -267,7 +267,7 @@ def regions_page(
 <label>{e(t["floor"])}<input name='floor' type='number' min='0' value='2500'></label>
 <label>{e(t["cap"])}<input name='cap' type='number' min='1' value='15000'></label>
 <label>{e(t["small"])}<select name='small'>{small}</select></label>
-<label>{e(t["compactness"])}<input name='compactness' type='number' min='0' step='0.1' value='0.3'></label>
+<label>{e(t["compactness"])}<input name='compactness' type='number' min='0' step='0.1' value='0.2'></label>
 <button type='button' class='secondary' id='preset-button'>{e(t["preset"])}</button>
 <button type='submit'>{e(t["run"])}</button>
 </form>
