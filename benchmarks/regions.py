@@ -75,17 +75,12 @@ TARGETS = {"seconds": 2.0, "rss_mb": 512.0, "wss_vs_ward": 1.10, "ipq_mean": 0.3
 
 def generate(n: int, seed: int) -> dict[str, np.ndarray]:
     """The lattice of ``n`` cells: features, population, latent mosaic, edges, geometry measures."""
+    ensure_importable()
+    from ortswissen.testing import rook_lattice
+
     rows, cols = DIMS[n]
     rng = np.random.default_rng(seed)
-    idx = np.arange(n).reshape(rows, cols)
-    edges = np.concatenate(
-        [
-            np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
-            np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()]),
-        ]
-    )
-    r, c = np.divmod(np.arange(n), cols)
-    centroid = np.column_stack([c * 100 + 50.0, r * 100 + 50.0])
+    edges, centroid = rook_lattice(rows, cols)
     seeds = rng.uniform([0, 0], [cols * 100, rows * 100], (50, 2))
     latent = np.argmin(((centroid[:, None, :] - seeds[None]) ** 2).sum(-1), axis=1)
     means = rng.normal(0, 1, (50, 5))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ortswissen.regions import UnitGraph
+from ortswissen.testing import rook_lattice
 
 
 def lattice(rows: int, cols: int, *, seed: int = 0, latent: int = 6, noise: float = 0.3):
@@ -15,15 +16,7 @@ def lattice(rows: int, cols: int, *, seed: int = 0, latent: int = 6, noise: floa
     """
     rng = np.random.default_rng(seed)
     n = rows * cols
-    idx = np.arange(n).reshape(rows, cols)
-    edges = np.concatenate(
-        [
-            np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
-            np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()]),
-        ]
-    )
-    r, c = np.divmod(np.arange(n), cols)
-    centroid = np.column_stack([c * 100 + 50.0, r * 100 + 50.0])
+    edges, centroid = rook_lattice(rows, cols)
     seeds = rng.uniform([0, 0], [cols * 100, rows * 100], (latent, 2))
     truth = np.argmin(((centroid[:, None, :] - seeds[None]) ** 2).sum(-1), axis=1)
     x = rng.normal(0, 1, (latent, 3))[truth] + rng.normal(0, noise, (n, 3))

@@ -40,7 +40,7 @@ from ortswissen.indicators import IndicatorMeta
 from ortswissen.ports import Store
 from ortswissen.units import Level
 
-__all__ = ["CITY_KEY", "SyntheticMunicipality", "synthetic_municipality"]
+__all__ = ["CITY_KEY", "SyntheticMunicipality", "rook_lattice", "synthetic_municipality"]
 
 #: AGS of the synthetic city (a made-up key in Hesse's number range).
 CITY_KEY = "06699000"
@@ -386,3 +386,23 @@ def synthetic_municipality(seed: int = 0) -> SyntheticMunicipality:
     return SyntheticMunicipality(
         seed, city, districts, old, new, blocks, block_res, values, kitas, change, levels, indicators
     )
+
+
+def rook_lattice(rows: int, cols: int, size: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges, centroids)`` of a ``rows × cols`` grid of squares with side ``size``, cells numbered row by row.
+
+    Edges join the cells that share a side (rook contiguity), each pair once.
+
+    >>> edges, centroids = rook_lattice(2, 3)
+    >>> len(edges), centroids[4].tolist()
+    (7, [150.0, 150.0])
+    """
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    edges = np.concatenate(
+        [
+            np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
+            np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()]),
+        ]
+    )
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    return edges, np.column_stack([c * size + size / 2, r * size + size / 2])

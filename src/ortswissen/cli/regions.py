@@ -29,6 +29,15 @@ def _weighted(text: str) -> tuple[str, float]:
         raise click.BadParameter(f"{text!r}: the weight after ':' must be a number") from exc
 
 
+# command-line option → one similarity input each: (option, field, extra settings)
+_ATTRIBUTE_OPTIONS: list[tuple[str, str, dict[str, bool]]] = [
+    ("indicators", "indicator", {}),
+    ("shares", "indicator", {"per_population": True}),
+    ("attributes", "attribute", {}),
+    ("categories", "attribute", {"categorical": True}),
+]
+
+
 @regions.command("delineate")
 @db_option
 @click.option("--spec", "spec_file", type=click.Path(exists=True, dir_okay=False), help="All settings as YAML/JSON.")
@@ -78,18 +87,10 @@ def delineate_cmd(
         if spec_file:
             data.update(yaml.safe_load(Path(spec_file).read_text(encoding="utf-8")) or {})
         attrs = list(data.get("attributes", []))
-        for text in kw.pop("indicators"):
-            name, w = _weighted(text)
-            attrs.append({"indicator": name, "weight": w})
-        for text in kw.pop("shares"):
-            name, w = _weighted(text)
-            attrs.append({"indicator": name, "weight": w, "per_population": True})
-        for text in kw.pop("attributes"):
-            name, w = _weighted(text)
-            attrs.append({"attribute": name, "weight": w})
-        for text in kw.pop("categories"):
-            name, w = _weighted(text)
-            attrs.append({"attribute": name, "weight": w, "categorical": True})
+        for option, field, extra in _ATTRIBUTE_OPTIONS:
+            for text in kw.pop(option):
+                name, w = _weighted(text)
+                attrs.append({field: name, "weight": w, **extra})
         flows = list(data.get("flows", []))
         for text in kw.pop("flows"):
             name, scale = _weighted(text)

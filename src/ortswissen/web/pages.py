@@ -19,7 +19,7 @@ from ortswissen.ports import Store
 from ortswissen.services.catalog import level_overview
 from ortswissen.web.api._deps import get_settings, get_store, visible_indicator
 
-__all__ = ["router"]
+__all__ = ["PAGE_STYLE", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +56,8 @@ _TEXT = {
     },
 }
 
-_STYLE = """
+#: the stylesheet every server-rendered page starts from
+PAGE_STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#fafafa}
 header{background:#0b4f6c;color:#fff;padding:1rem 2rem}header a{color:#fff}
 main{max-width:72rem;margin:0 auto;padding:1rem 2rem}h2{border-bottom:2px solid #0b4f6c;padding-bottom:.2rem}
@@ -84,7 +85,7 @@ def index(
     parts = [
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{_e(t['title'])}</title><style>{_STYLE}</style></head><body>",
+        f"<title>{_e(t['title'])}</title><style>{PAGE_STYLE}</style></head><body>",
         f"<header><h1>{_e(t['title'])}</h1><a href='/?lang={other}' lang='{other}'>{_e(t['switch'])}</a> · "
         f"v{_e(__version__)}</header><main>",
         f"<p class='note'>{_e(t['note'])}</p>",

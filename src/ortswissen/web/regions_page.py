@@ -21,6 +21,7 @@ from ortswissen.config import Settings
 from ortswissen.errors import NotFound
 from ortswissen.ports import Store
 from ortswissen.web.api._deps import get_settings, get_store
+from ortswissen.web.pages import PAGE_STYLE
 
 __all__ = ["router"]
 
@@ -91,18 +92,18 @@ _TEXT = {
     },
 }
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1f24;background:#fafafa}
-header{background:#0b4f6c;color:#fff;padding:1rem 2rem}header a{color:#fff}
-main{max-width:80rem;margin:0 auto;padding:1rem 2rem}form{display:grid;grid-template-columns:repeat(auto-fill,
-minmax(16rem,1fr));gap:.6rem 1rem;align-items:end}label{display:flex;flex-direction:column;font-size:.9rem}
-input,select,button{font:inherit;padding:.3rem}button{background:#0b4f6c;color:#fff;border:0;padding:.5rem 1rem}
+_STYLE = (
+    PAGE_STYLE
+    + """
+main{max-width:80rem}form{display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:.6rem 1rem;
+align-items:end}label{display:flex;flex-direction:column;font-size:.9rem}input,select,button{font:inherit;padding:.3rem}
+button{background:#0b4f6c;color:#fff;border:0;padding:.5rem 1rem}
 button.secondary{background:#eef3f6;color:#1b1f24;border:1px solid #0b4f6c}
-a:focus,button:focus,input:focus,select:focus{outline:3px solid #d4a72c}
-table{border-collapse:collapse;margin:1rem 0}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #d0d7de}
-th{background:#eef3f6}canvas{border:1px solid #d0d7de;background:#fff;max-width:100%}
+input:focus,select:focus{outline:3px solid #d4a72c}
+table{width:auto}canvas{border:1px solid #d0d7de;background:#fff;max-width:100%}
 .results{display:grid;grid-template-columns:minmax(18rem,26rem) 1fr;gap:1rem}
 """
+)
 
 _SCRIPT = r"""
 const T = JSON.parse(document.getElementById('texts').textContent);
