@@ -155,7 +155,7 @@ def _jobs(request: Request, settings: Settings) -> _Jobs:
     "/regions/delineations",
     status_code=202,
     summary="Start a delineation of quarters",
-    responses=problems(404, 409, 422),
+    responses=problems(400, 404, 409, 422),
 )
 def start_delineation(spec: DelineationSpec, request: Request, store: StoreDep, settings: SettingsDep) -> JSONResponse:
     """Queue a delineation (the body is a delineation spec); answers the job with its URL to poll."""
@@ -171,14 +171,14 @@ def start_delineation(spec: DelineationSpec, request: Request, store: StoreDep, 
     return JSONResponse(job.view(base), status_code=202, headers={"Location": f"{base}/{job.id}"})
 
 
-@router.get("/regions/delineations/{job_id}", summary="A delineation job", responses=problems(404))
+@router.get("/regions/delineations/{job_id}", summary="A delineation job", responses=problems(400, 404))
 def delineation(job_id: str, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """Status, stage and progress (0–1) of a job; when done its parameters, quality measures and problems."""
     job = _jobs(request, settings).get(job_id)
     return job.view(str(request.url_for("start_delineation")))
 
 
-@router.get("/regions/delineations/{job_id}/units", summary="Unit → quarter", responses=problems(404, 409))
+@router.get("/regions/delineations/{job_id}/units", summary="Unit → quarter", responses=problems(400, 404, 409))
 def delineation_units(job_id: str, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """The quarter of every unit once the job is done (409 while it runs or if it failed)."""
     job = _jobs(request, settings).get(job_id)
