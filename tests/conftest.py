@@ -3,6 +3,7 @@
 * ``town`` / ``town_files``: the seeded synthetic municipality and its files (session-wide).
 * ``store``: an empty store, parametrised over the in-memory fake and a real DuckDB file.
 * ``town_store``: a DuckDB file with the synthetic municipality loaded (fresh per test).
+* ``demo_db``: the Berlin demo store built from the shipped bundle (session-wide).
 * ``berlin``: the real Berlin data collection (``../shared/data/berlin`` or
   ``ORTSWISSEN_BERLIN_DATA``). Outside CI tests needing it skip cleanly when it is absent;
   with ``ORTSWISSEN_CI=1`` (set by ``.ci/run``) they fail instead, and so does any other skip.
@@ -84,6 +85,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = open_store(str(tmp_path / "empty.duckdb"), create=True)
         yield s
         s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Berlin demo store, built once per session by ``ortswissen demo --no-serve`` from the shipped bundle."""
+    from click.testing import CliRunner
+
+    from ortswissen.cli.main import cli
+
+    path = tmp_path_factory.mktemp("demo") / "berlin.duckdb"
+    result = CliRunner().invoke(cli, ["demo", "--no-serve", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 
@@ -107,13 +108,37 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
 
 
 def test_overview_page_is_offline_and_bilingual(client: TestClient) -> None:
-    de = client.get("/")
+    de = client.get("/daten")
     assert de.status_code == 200 and "<html lang='de'>" in de.text and "Raumebenen" in de.text
-    assert "Quartiere 2021" in de.text
-    en = client.get("/", params={"lang": "en"}).text
+    assert "Quartiere 2021" in de.text and "href='/?lang=de'" in de.text  # links to the atlas
+    en = client.get("/daten", params={"lang": "en"}).text
     assert "<html lang='en'>" in en and "Spatial levels" in en
     external = re.findall(r"(?:src|href)=['\"](https?://[^'\"]+)", de.text)
     assert external == []
+
+
+def test_the_atlas_shell_loads_the_local_bundle(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "<html lang='de'>" in page.text
+    assert re.findall(r"(?:src|href)=['\"](https?://[^'\"]+)", page.text) == []
+    config = json.loads(re.search(r"id='ow-config'>(.*?)</script>", page.text).group(1))
+    assert config == {
+        "lang": "de", "publicMode": False, "baseMapUrl": None, "version": config["version"], "api": "/api/v1",
+        "embed": False,
+    }  # fmt: skip
+    for asset in re.findall(r"(?:src|href)='(/static/[^'?]+)", page.text):
+        assert client.get(asset).status_code == 200, asset
+    assert client.get("/static/app/maplibre-gl-worker.mjs").status_code == 200  # MapLibre loads it beside app.js
+    assert "<html lang='en'>" in client.get("/?lang=en").text
+    assert json.loads(re.search(r"id='ow-config'>(.*?)</script>", client.get("/?embed=1").text).group(1))["embed"]
+    assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg+xml")
+
+
+def test_units_can_be_simplified_for_maps(client: TestClient) -> None:
+    full = client.get("/api/v1/levels/block/units", params={"date": "2022-12-31"}).json()
+    thin = client.get("/api/v1/levels/block/units", params={"date": "2022-12-31", "simplify": 50}).json()
+    assert [f["id"] for f in thin["features"]] == [f["id"] for f in full["features"]]
+    assert client.get("/api/v1/levels/block/units", params={"simplify": -1}).status_code == 400
 
 
 def test_health(client: TestClient) -> None:

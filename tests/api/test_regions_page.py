@@ -22,7 +22,7 @@ def test_the_page_offers_the_store_s_levels_indicators_and_georesources(_town_te
     with TestClient(create_app(store=store)) as c:
         page = c.get("/regions")
         english = c.get("/regions?lang=en")
-        overview = c.get("/")
+        overview = c.get("/daten")
     store.close()
     assert page.status_code == 200 and "<html lang='de'>" in page.text
     assert "Quartiere bilden" in page.text and "Delineate quarters" in english.text
@@ -40,5 +40,5 @@ def test_public_mode_hides_the_page(_town_template: Path) -> None:
     store = open_store(str(_town_template), read_only=True)
     with TestClient(create_app(Settings(public_mode=True), store=store)) as c:
         assert c.get("/regions").status_code == 404
-        assert "/regions" not in c.get("/").text
+        assert "/regions" not in c.get("/daten").text
     store.close()

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ortswissen.analysis import classify as cls
@@ -124,6 +125,21 @@ def series(store: Store, indicator: str, unit: str, level: str | None = None) ->
         for r in frame.itertuples(index=False)
     ]
     return {"indicator": indicator, "level": level, "unit": unit, "values": rows}
+
+
+def unit_series(store: Store, unit: str, level: str) -> dict[str, Any]:
+    """Every indicator's values of one unit over all dates (for area-profile sparklines)."""
+    store.get_level(level)
+    frame = store.read_values(None, level_id=level, unit_ids=[unit])
+    if frame.empty and store.unit_versions(level, unit_ids=[unit], geometry=False).empty:
+        ids = store.unit_versions(level, geometry=False)["unit_id"]
+        raise UnknownUnit(unit, f"unit {unit!r} does not exist on level {level!r}", available=sorted(set(ids)))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in frame.sort_values(["indicator_id", "date"]).itertuples(index=False):
+        out.setdefault(r.indicator_id, []).append(
+            {"date": r.date.isoformat(), "scenario": r.scenario, "value": _plain(r.value), "status": r.status}
+        )
+    return {"unit": unit, "level": level, "indicators": out}
 
 
 def classify_indicator(
@@ -266,8 +282,22 @@ def unit_profile(store: Store, unit: str, level: str, day: dt.date) -> dict[str,
         t = titles.get(row.get("indicator", ""))
         if t:
             row.update(title_de=t[0], title_en=t[1], unit_de=t[2], decimals=t[3], polarity=t[4])
+        row.update(_rank_in(distributions.get(row.get("indicator", "")), row.get("value"), row.get("polarity")))
     return {"unit": unit, "name": mine.iloc[0]["name"], "level": level, "parent": _plain(parent_id),
             "date": day.isoformat(), "indicators": rows}  # fmt: skip
+
+
+def _rank_in(distribution: pd.Series | None, value: float | None, polarity: str | None) -> dict[str, int | None]:
+    """Rank of ``value`` among the units (1 = highest, or 1 = lowest when higher is worse) and their count.
+
+    Ties share the best rank, as in :func:`rank_units`' "min" method.
+    """
+    if distribution is None or value is None or np.isnan(value):
+        return {"rank": None, "of": None}
+    values = distribution.to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    better = values < value if polarity == "higher_is_worse" else values > value
+    return {"rank": int(better.sum()) + 1, "of": int(values.size)}
 
 
 def composite_index(

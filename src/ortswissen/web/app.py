@@ -35,7 +35,7 @@ from ortswissen.config import Settings
 from ortswissen.errors import NotFound, OrtswissenError
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
-from ortswissen.web import ogc, pages, regions_page
+from ortswissen.web import atlas, ogc, pages, regions_page
 from ortswissen.web._problems import available_for, finish_openapi, problem_response
 from ortswissen.web.api import analysis, catalog, regions, tiles, values
 
@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(tiles.router, prefix="/api/v1")
     app.include_router(regions.router, prefix="/api/v1")
     app.include_router(ogc.router)
+    app.include_router(atlas.router)
     app.include_router(pages.router)
     app.include_router(regions_page.router)
+    atlas.mount_static(app)
     return app

@@ -1,8 +1,8 @@
-"""Browser pages served at ``/`` (German first, English via ``?lang=en``).
+"""The data overview at ``/daten`` (German first, English via ``?lang=en``).
 
-Until the atlas app lands, ``/`` is an overview of the store: levels with their
-territorial versions, indicators, georesources, the API and the data credits. It is plain
-server-rendered HTML with an inline stylesheet, so it works offline.
+An overview of the store without JavaScript: levels with their territorial versions,
+indicators, georesources, the API and the data credits. It is plain server-rendered HTML
+with an inline stylesheet, so it works offline; the atlas app at ``/`` links to it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ _TEXT = {
         "credits": "Datenquellen und Lizenzen",
         "features": "Objekte",
         "none": "Noch keine Daten. Importieren Sie Daten mit „ortswissen import …“ oder starten Sie „ortswissen demo“.",
-        "note": "Die Kartenanwendung (Atlas) folgt; diese Seite zeigt den Datenbestand und die Schnittstelle.",
+        "note": "Diese Seite zeigt den Datenbestand und die Schnittstelle; Karten und Diagramme zeigt der Atlas.",
+        "atlas": "Zum Atlas",
         "switch": "English",
     },
     "en": {
@@ -51,7 +52,8 @@ _TEXT = {
         "credits": "Data sources and licences",
         "features": "features",
         "none": "No data yet. Import data with 'ortswissen import …' or run 'ortswissen demo'.",
-        "note": "The map application (atlas) is coming; this page shows the data and the interface.",
+        "note": "This page shows the data and the interface; maps and charts are in the atlas.",
+        "atlas": "Open the atlas",
         "switch": "Deutsch",
     },
 }
@@ -72,7 +74,7 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/daten", response_class=HTMLResponse)
 def index(
     store: Annotated[Store, Depends(get_store)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -86,7 +88,8 @@ def index(
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_e(t['title'])}</title><style>{PAGE_STYLE}</style></head><body>",
-        f"<header><h1>{_e(t['title'])}</h1><a href='/?lang={other}' lang='{other}'>{_e(t['switch'])}</a> · "
+        f"<header><h1>{_e(t['title'])}</h1><a href='/?lang={language}'>{_e(t['atlas'])}</a> · "
+        f"<a href='/daten?lang={other}' lang='{other}'>{_e(t['switch'])}</a> · "
         f"v{_e(__version__)}</header><main>",
         f"<p class='note'>{_e(t['note'])}</p>",
     ]

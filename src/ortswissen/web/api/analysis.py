@@ -107,6 +107,15 @@ def profile(
     return data
 
 
+@router.get("/units/{unit}/series", tags=["analysis"], summary="All indicators of one unit over time")
+def unit_series(unit: str, store: StoreDep, settings: SettingsDep, level: Level) -> dict[str, Any]:
+    """Every (visible) indicator's values of the unit on every date, with status (for sparklines)."""
+    data = svc.unit_series(store, unit, level)
+    visible = {m.id for m in store.list_indicators() if visible_indicator(m, settings)}
+    data["indicators"] = {k: v for k, v in data["indicators"].items() if k in visible}
+    return data
+
+
 @router.get("/analysis/change", tags=["analysis"], summary="Change between two dates")
 def change(
     store: StoreDep,

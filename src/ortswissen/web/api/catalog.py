@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ortswissen._version import __version__
 from ortswissen.ports import Store
 from ortswissen.services.catalog import level_overview
 from ortswissen.web._problems import problems
+from ortswissen.web._simplify import simplified
 from ortswissen.web.api._deps import get_store, parse_query_date
 from ortswissen.web.api._geojson import FEATURE_COLLECTION_SCHEMA, feature_collection, geojson_response
+from ortswissen.web.ogc import serving_cache
 
 __all__ = ["router"]
 
@@ -56,16 +58,34 @@ def level(level: str, store: StoreDep) -> dict[str, Any]:
 )
 def units(
     level: str,
+    request: Request,
     store: StoreDep,
     date: Annotated[str | None, Query(description="Only units valid on this day (YYYY-MM-DD or DD.MM.YYYY).")] = None,
     vintage: Annotated[str | None, Query(description="Only units of this vintage.")] = None,
+    simplify: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1000,
+            description="Simplify the boundaries with this tolerance in metres, keeping shared borders "
+            "shared (for maps; the stored geometries are untouched).",
+        ),
+    ] = None,
 ) -> Response:
     """A FeatureCollection (WGS84) with id, name, parent_id, valid_from and valid_to of each unit version."""
-    frame = store.unit_versions(level, at=parse_query_date(date), wgs84=True)
-    if vintage is not None:
-        frame = frame[frame["vintage_id"] == vintage]
-    frame = frame.rename(columns={"unit_id": "id"})
-    return geojson_response(feature_collection(frame, _UNIT_PROPS, id_column="id"))
+    day = parse_query_date(date)
+    store.get_level(level)
+
+    def build() -> str:
+        frame = store.unit_versions(level, at=day, wgs84=not simplify)
+        if vintage is not None:
+            frame = frame[frame["vintage_id"] == vintage]
+        if simplify:
+            frame = simplified(frame, simplify, coverage=day is not None or vintage is not None).to_crs(4326)
+        return feature_collection(frame.rename(columns={"unit_id": "id"}), _UNIT_PROPS, id_column="id")
+
+    text = serving_cache(request).get(("units-geojson", level, day, vintage, simplify), build)
+    return geojson_response(text)
 
 
 @router.get("/georesources", summary="Georesources")

@@ -1,0 +1,70 @@
+// Boots the app: reads the settings island and the URL state, draws the header and the chosen view.
+import "maplibre-gl/dist/maplibre-gl.css";
+import "./style.css";
+import { get, setApiRoot } from "./api.js";
+import { Atlas } from "./atlas.js";
+import { startComposite } from "./composite.js";
+import { fill, h } from "./dom.js";
+import { language, setLanguage, t } from "./i18n.js";
+import { startProfile } from "./profile.js";
+import { readState, urlOf } from "./state.js";
+
+function header(config, state) {
+  const view = state.view || "atlas";
+  const link = (target, label, extra = {}) => {
+    const next = { ...state, view: target === "atlas" ? undefined : target, ...extra };
+    return h("a", { href: urlOf(next), "aria-current": view === target ? "page" : null, id: `nav-${target}` }, label);
+  };
+  const other = t("switchLangCode");
+  const items = [link("atlas", t("atlas")), config.publicMode ? null : link("composite", t("composite"))];
+  if (!config.publicMode) items.push(h("a", { href: `/regions?lang=${language()}`, id: "nav-regions" }, t("regions")));
+  items.push(h("a", { href: `/daten?lang=${language()}`, id: "nav-data" }, t("data")));
+  return h(
+    "header.top",
+    {},
+    h("a.brand", { href: `/?lang=${language()}` }, "ortswissen"),
+    h("nav", { "aria-label": "Navigation" }, h("ul", {}, items.filter(Boolean).map((i) => h("li", {}, i)))),
+    h("a.lang", { href: urlOf({ ...state, lang: other }), lang: other, id: "lang-switch" }, t("switchLang")),
+  );
+}
+
+async function footer(el) {
+  try {
+    const { credits } = await get("/credits");
+    if (!credits) return;
+    const first = credits.split("\n").find((line) => line.trim() && !line.startsWith("#")) || "";
+    fill(el, h("details", {}, h("summary", {}, `${t("credits")}: ${first.replace(/[*_`]/g, "").slice(0, 160)}`), h("pre.credits", {}, credits)));
+  } catch {
+    /* no credits */
+  }
+}
+
+async function boot() {
+  const config = JSON.parse(document.getElementById("ow-config").textContent);
+  setApiRoot(config.api);
+  const state = readState();
+  setLanguage(state.lang || config.lang);
+  state.lang = language();
+  config.embed = config.embed || state.embed === "1";
+  const root = document.getElementById("app");
+  const main = h("main", { id: "main" });
+  const foot = h("footer.credits-bar", { id: "credits" });
+  if (config.embed) fill(root, main);
+  else fill(root, h("a.skip", { href: "#main" }, language() === "de" ? "Zum Inhalt springen" : "Skip to content"), header(config, state), main, foot);
+  try {
+    const [catalogue, levels] = await Promise.all([get("/indicators"), get("/levels")]);
+    if (!config.embed) footer(foot);
+    const view = state.view || "atlas";
+    if (view === "profile" && state.unit) await startProfile(root, config, state, catalogue, levels);
+    else if (view === "composite" && !config.publicMode) await startComposite(root, config, state, catalogue, levels);
+    else {
+      await new Atlas(root, config, state, catalogue, levels).start();
+    }
+  } catch (err) {
+    fill(main, h("p.error", { role: "alert" }, `${t("error")}: ${err.message}`));
+    document.body.dataset.ready = "error";
+    throw err;
+  }
+}
+
+boot();
