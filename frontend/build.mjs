@@ -41,6 +41,8 @@ async function bundle(out) {
     format: "esm",
     target: ["es2022"],
     minify: true,
+    splitting: true, // the charts (ECharts) load when first drawn, after the map
+    chunkNames: "[name]-[hash]",
     legalComments: "external",
     outdir: out,
     loader: { ".css": "css" },

@@ -1,7 +1,6 @@
 // The atlas view: catalogue, level and date, choropleth with legend, linked charts, exports.
 import { apiUrl, get } from "./api.js";
 import { renderCatalogue } from "./catalogue.js";
-import { Chart, changeOption, histogramOption, radarOption, rankingOption, scatterOption, timeseriesOption } from "./charts.js";
 import { download, fill, h, select, table } from "./dom.js";
 import { fmt, fmtDate, language, pick, t } from "./i18n.js";
 import { ChoroplethMap } from "./map.js";
@@ -10,17 +9,26 @@ import { showMetadata } from "./metadata.js";
 import { writeState } from "./state.js";
 import { shareMenu } from "./share.js";
 
+// ECharts is loaded on first use, so the map does not wait for it
+let chartsModule = null;
+const loadCharts = () => (chartsModule ??= import("./charts.js"));
+
 const METHODS = ["jenks", "quantiles", "equal_interval", "std_mean", "manual", "threshold"];
 const TABS = ["histogram", "ranking", "timeseries", "radar", "scatter", "change", "lisa"];
 const ANALYSIS_TABS = new Set(["scatter", "lisa"]); // hidden in public mode
 
-/** Units (features) of a level on a date: the period's geometry, simplified for the map. */
+/**
+ * The units of a level on a date: the period's boundaries come as vector tiles; `promise`
+ * resolves to `{level, date, points}` with one labelled point (and bbox) per unit.
+ */
 export function unitsFor(levelInfo, date) {
   const period =
     levelInfo.periods.find((p) => p.valid_from <= date && (!p.valid_to || date <= p.valid_to)) || levelInfo.periods[levelInfo.periods.length - 1];
-  const total = period ? period.units : 0;
-  const simplify = total > 5000 ? 2 : 5;
-  return { key: `${levelInfo.id}@${period ? period.valid_from : ""}`, promise: get(`/levels/${levelInfo.id}/units`, { date: period ? period.valid_from : date, simplify }) };
+  const day = period ? period.valid_from : date;
+  return {
+    key: `${levelInfo.id}@${day}`,
+    promise: get(`/levels/${levelInfo.id}/units`, { date: day, geometry: "point" }).then((points) => ({ level: levelInfo.id, date: day, points })),
+  };
 }
 
 /** The vintage (Gebietsstand) of a level valid on a date, if the level has vintages. */
@@ -29,13 +37,13 @@ export function vintageOn(levelInfo, date) {
 }
 
 export class Atlas {
-  constructor(root, config, state, catalogue, levels) {
+  constructor(root, config, state) {
     this.root = root;
     this.config = config;
     this.state = state;
-    this.catalogue = catalogue;
-    this.levels = levels;
-    this.byId = new Map(catalogue.map((m) => [m.id, m]));
+    this.catalogue = [];
+    this.levels = [];
+    this.byId = new Map();
     this.names = new Map();
     this.charts = new Map();
     this.unitsKey = null;
@@ -131,20 +139,30 @@ export class Atlas {
     );
   }
 
-  async start() {
-    this.resolveState();
+  /**
+   * Draw the layout and start the map at once, then load the catalogue (`data`: a promise of
+   * `[catalogue, levels]`) and the first map's data in parallel: the map's WebGL start, the
+   * units' geometry, the classes and the whole series all overlap.
+   */
+  async start(data) {
     this.layout();
-    if (!this.meta) {
-      fill(this.statusEl, t("noValues"));
-      return;
-    }
     this.map = new ChoroplethMap(this.mapEl, {
       baseMapUrl: this.config.baseMapUrl,
       onClick: (id) => this.toggleSelection(id),
       onHover: (id) => this.tooltipFor(id),
       label: t("atlas"),
     });
-    window.ortswissen = { atlas: this, map: this.map.map, renderedUnits: () => [...this.map.renderedUnits()] };
+    window.ortswissen = { atlas: this, map: this.map.map, renderedUnits: () => [...this.map.renderedUnits()], stateOf: (id) => this.map.stateOf(id) };
+    performance.mark("ow:map-created");
+    [this.catalogue, this.levels] = await data;
+    performance.mark("ow:catalogue");
+    this.byId = new Map(this.catalogue.map((m) => [m.id, m]));
+    this.resolveState();
+    if (!this.meta) {
+      fill(this.statusEl, t("noValues"));
+      document.body.dataset.ready = "1";
+      return;
+    }
     if (!this.config.embed) renderCatalogue(this.catalogueEl, this.catalogue.filter((m) => m.available.length), this.state.ind, (id) => this.setIndicator(id));
     await this.loadIndicator({ fit: true });
   }
@@ -153,24 +171,41 @@ export class Atlas {
   async loadIndicator({ fit = false } = {}) {
     const s = this.state;
     this.busy(true);
-    const data = await get(`/indicators/${s.ind}/values`, { level: s.level });
-    const byDate = new Map();
-    for (const row of data.values) {
-      if (row.scenario && row.scenario !== "observed") continue;
-      if (!byDate.has(row.date)) byDate.set(row.date, new Map());
-      byDate.get(row.date).set(row.unit_id, row);
-    }
-    this.byDate = byDate;
-    this.dates = [...byDate.keys()].sort();
-    if (!this.dates.includes(s.date)) s.date = this.dates[this.dates.length - 1];
+    // the whole series (for the slider, tooltips and charts) loads beside the first map, not before it
+    const request = { ind: s.ind, level: s.level };
+    let firstData;
+    const firstDataArrived = new Promise((resolve) => (firstData = resolve));
+    this.firstDataArrived = firstData;
+    // asked for once the first map's data has arrived, so it does not compete with it on the server
+    this.series = firstDataArrived.then(() => get(`/indicators/${s.ind}/values`, { level: s.level })).then((data) => {
+      if (request.ind !== this.state.ind || request.level !== this.state.level) return; // superseded
+      const byDate = new Map();
+      for (const row of data.values) {
+        if (row.scenario && row.scenario !== "observed") continue;
+        if (!byDate.has(row.date)) byDate.set(row.date, new Map());
+        byDate.get(row.date).set(row.unit_id, row);
+      }
+      this.byDate = byDate;
+      this.dates = [...byDate.keys()].sort();
+    });
+    this.byDate = new Map();
+    this.dates = [];
+    const range = this.meta.available.find((a) => a.level === s.level);
+    if (!s.date || !range || s.date < range.first_date || s.date > range.last_date) s.date = range ? range.last_date : s.date;
     this.cityLevel = this.levels.find((l) => !l.parent && this.meta.available.some((a) => a.level === l.id));
-    this.renderToolbar();
-    await this.showDate(s.date, { fit });
+    try {
+      await this.showDate(s.date, { fit });
+    } catch (err) {
+      await this.series; // a date between the first and the last without values: take the latest
+      if (!this.dates.length || this.dates.includes(s.date)) throw err;
+      await this.showDate(this.dates[this.dates.length - 1], { fit });
+    }
     this.prefetch();
   }
 
   /** Fetch the classification of every date in the background, so the slider is instant. */
-  prefetch() {
+  async prefetch() {
+    await this.series;
     const opts = this.classOptions();
     for (const date of this.dates) this.classify(date, opts).catch(() => {});
   }
@@ -193,11 +228,18 @@ export class Atlas {
     s.date = date;
     const units = unitsFor(this.levelInfo, date);
     const opts = this.classOptions();
-    const [geojson, classes] = await Promise.all([units.promise, this.classify(date, opts)]);
+    let shown, classes;
+    try {
+      [shown, classes] = await Promise.all([units.promise, this.classify(date, opts)]);
+      performance.mark("ow:data");
+    } finally {
+      if (this.firstDataArrived) this.firstDataArrived();
+    }
     if (seq !== this.renderSeq) return; // a newer request took over
     if (units.key !== this.unitsKey) {
-      for (const f of geojson.features) this.names.set(f.properties.id, f.properties.name);
-      await this.map.setUnits(geojson, { fit: fit || !this.unitsKey });
+      for (const f of shown.points.features) this.names.set(f.properties.id, f.properties.name);
+      await this.map.setUnits(shown, { fit: fit || !this.unitsKey });
+      performance.mark("ow:units-set");
       this.unitsKey = units.key;
     }
     this.classes = classes;
@@ -218,9 +260,20 @@ export class Atlas {
     this.renderLegend();
     this.updateSlider();
     writeState(s, { push });
+    performance.mark("ow:painted");
     await this.map.settled();
+    performance.mark("ow:settled");
     if (seq !== this.renderSeq) return;
     this.lastRender = { date, ms: performance.now() - started };
+    // time from navigation start to the first complete map (read by benchmarks/ui.py)
+    if (window.ortswissen && window.ortswissen.firstMapMs === undefined) window.ortswissen.firstMapMs = performance.now();
+    if (!this.toolbarFor || this.toolbarFor !== `${s.ind}@${s.level}`) {
+      await this.series;
+      if (seq !== this.renderSeq) return;
+      this.toolbarFor = `${s.ind}@${s.level}`;
+      this.renderToolbar();
+    }
+    if (window.ortswissen && window.ortswissen.readyMs === undefined) window.ortswissen.readyMs = performance.now();
     document.body.dataset.renderSeq = String(seq);
     document.body.dataset.ready = "1";
     this.busy(false);
@@ -242,7 +295,7 @@ export class Atlas {
   }
 
   tooltipFor(id) {
-    const row = this.byDate.get(this.state.date)?.get(id);
+    const row = this.byDate.get(this.state.date)?.get(id) || this.classes?.units.find((u) => u.unit_id === id);
     const meta = this.meta;
     const value = row && row.value !== null ? `${fmt(row.value, meta.decimals)} ${pick(meta, "unit")}` : row && row.status === "suppressed" ? t("suppressed") : t("missing");
     return [h("strong", {}, this.names.get(id) || id), h("br"), value];
@@ -532,6 +585,7 @@ export class Atlas {
   }
 
   chartIn(body, tab, option, onClickSelect = true) {
+    const { Chart } = this.chartsApi;
     if (!option) {
       fill(body, h("p.muted", {}, t("noValues")));
       return;
@@ -544,6 +598,8 @@ export class Atlas {
   }
 
   async drawTab(tab, body, controls, asTable) {
+    this.chartsApi = await loadCharts();
+    const { changeOption, histogramOption, radarOption, rankingOption, scatterOption, timeseriesOption } = this.chartsApi;
     const s = this.state;
     const meta = this.meta;
     const dec = meta.decimals ?? 1;

@@ -145,9 +145,9 @@ export async function startComposite(root, config, state, catalogue, levels) {
     lastResult = result;
     const units = unitsFor(level(), state.date);
     if (units.key !== unitsKey) {
-      const geojson = await units.promise;
-      names = new Map(geojson.features.map((f) => [f.properties.id, f.properties.name]));
-      await map.setUnits(geojson, { fit: true });
+      const shown = await units.promise;
+      names = new Map(shown.points.features.map((f) => [f.properties.id, f.properties.name]));
+      await map.setUnits(shown, { fit: true });
       unitsKey = units.key;
     }
     const palette = colours("RdYlGn", 5);

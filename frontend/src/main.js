@@ -40,6 +40,7 @@ async function footer(el) {
 }
 
 async function boot() {
+  performance.mark("ow:boot");
   const config = JSON.parse(document.getElementById("ow-config").textContent);
   setApiRoot(config.api);
   const state = readState();
@@ -52,14 +53,12 @@ async function boot() {
   if (config.embed) fill(root, main);
   else fill(root, h("a.skip", { href: "#main" }, language() === "de" ? "Zum Inhalt springen" : "Skip to content"), header(config, state), main, foot);
   try {
-    const [catalogue, levels] = await Promise.all([get("/indicators"), get("/levels")]);
-    if (!config.embed) footer(foot);
+    const data = Promise.all([get("/indicators"), get("/levels")]);
     const view = state.view || "atlas";
-    if (view === "profile" && state.unit) await startProfile(root, config, state, catalogue, levels);
-    else if (view === "composite" && !config.publicMode) await startComposite(root, config, state, catalogue, levels);
-    else {
-      await new Atlas(root, config, state, catalogue, levels).start();
-    }
+    if (view === "profile" && state.unit) await startProfile(root, config, state, ...(await data));
+    else if (view === "composite" && !config.publicMode) await startComposite(root, config, state, ...(await data));
+    else await new Atlas(root, config, state).start(data);
+    if (!config.embed) footer(foot);
   } catch (err) {
     fill(main, h("p.error", { role: "alert" }, `${t("error")}: ${err.message}`));
     document.body.dataset.ready = "error";

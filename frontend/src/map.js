@@ -6,45 +6,8 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
 const FILL = "units-fill";
+const START_CENTRE = [10.45, 51.16]; // Germany, until the first units are fitted
 const LINE = "units-line";
-
-function ringCentre(ring) {
-  // area-weighted centroid of a ring (planar; fine for label placement at city scale)
-  let a = 0, x = 0, y = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
-    a += f;
-    x += (ring[j][0] + ring[i][0]) * f;
-    y += (ring[j][1] + ring[i][1]) * f;
-  }
-  return a === 0 ? ring[0] : [x / (3 * a), y / (3 * a)];
-}
-
-function labelPoint(geometry) {
-  const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
-  let best = null, bestSize = -1;
-  for (const poly of polygons) {
-    const ring = poly[0];
-    const xs = ring.map((p) => p[0]), ys = ring.map((p) => p[1]);
-    const size = (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
-    if (size > bestSize) { bestSize = size; best = ring; }
-  }
-  return best ? ringCentre(best) : null;
-}
-
-function bounds(geojson) {
-  let minX = 180, minY = 90, maxX = -180, maxY = -90;
-  const visit = (c) => {
-    if (typeof c[0] === "number") {
-      if (c[0] < minX) minX = c[0];
-      if (c[0] > maxX) maxX = c[0];
-      if (c[1] < minY) minY = c[1];
-      if (c[1] > maxY) maxY = c[1];
-    } else c.forEach(visit);
-  };
-  for (const f of geojson.features) if (f.geometry) visit(f.geometry.coordinates);
-  return [[minX, minY], [maxX, maxY]];
-}
 
 export class ChoroplethMap {
   /**
@@ -59,48 +22,15 @@ export class ChoroplethMap {
     this.tooltip = h("div.map-tooltip", { role: "status", hidden: true });
     container.append(this.tooltip);
     const sources = {};
-    const layers = [{ id: "background", type: "background", paint: { "background-color": "#f2efe9" } }];
+    const layers = []; // no background layer: the container's colour shows through (one shader less to compile)
     if (options.baseMapUrl) {
       sources.base = { type: "raster", tiles: [options.baseMapUrl], tileSize: 256 };
       layers.push({ id: "base", type: "raster", source: "base" });
     }
-    sources.units = { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "id" };
-    layers.push(
-      {
-        id: FILL,
-        type: "fill",
-        source: "units",
-        paint: {
-          "fill-color": ["to-color", ["coalesce", ["feature-state", "color"], MISSING_COLOUR]],
-          "fill-opacity": options.baseMapUrl ? 0.75 : 1,
-        },
-      },
-      {
-        id: LINE,
-        type: "line",
-        source: "units",
-        paint: {
-          "line-color": [
-            "case",
-            ["boolean", ["feature-state", "selected"], false], "#111111",
-            ["boolean", ["feature-state", "hover"], false], "#333333",
-            ["boolean", ["feature-state", "outlier"], false], "#5b2a86",
-            "#ffffff",
-          ],
-          "line-width": [
-            "case",
-            ["boolean", ["feature-state", "selected"], false], 3,
-            ["boolean", ["feature-state", "hover"], false], 2,
-            ["boolean", ["feature-state", "outlier"], false], 2.5,
-            0.5,
-          ],
-        },
-      },
-    );
     this.map = new maplibregl.Map({
       container,
       style: { version: 8, sources, layers },
-      center: [13.4, 52.5],
+      center: START_CENTRE,
       zoom: 9,
       attributionControl: false,
       canvasContextAttributes: { preserveDrawingBuffer: true },
@@ -121,21 +51,21 @@ export class ChoroplethMap {
     this.map.on("mouseleave", FILL, () => this._hover(null));
     this.map.on("click", FILL, (e) => {
       const f = e.features && e.features[0];
-      if (f && this.options.onClick) this.options.onClick(f.properties.id, e.originalEvent);
+      if (f && this.options.onClick) this.options.onClick(f.properties.unit_id, e.originalEvent);
     });
   }
 
   _hover(e) {
     const f = e && e.features && e.features[0];
-    const id = f ? f.properties.id : null;
-    if (this.hovered !== null && this.hovered !== id) this.map.setFeatureState({ source: "units", id: this.hovered }, { hover: false });
+    const id = f ? f.properties.unit_id : null;
+    if (this.hovered !== null && this.hovered !== id) this._state(this.hovered, { hover: false });
     this.hovered = id;
     this.map.getCanvas().style.cursor = id ? "pointer" : "";
     if (!id) {
       this.tooltip.hidden = true;
       return;
     }
-    this.map.setFeatureState({ source: "units", id }, { hover: true });
+    this._state(id, { hover: true });
     const text = this.options.onHover ? this.options.onHover(id, f.properties) : f.properties.name;
     this.tooltip.replaceChildren(...(Array.isArray(text) ? text : [text]));
     this.tooltip.hidden = false;
@@ -144,14 +74,68 @@ export class ChoroplethMap {
     this.tooltip.style.top = `${y + 14}px`;
   }
 
-  /** Show these units (a GeoJSON FeatureCollection with `id` and `name` properties). */
-  async setUnits(geojson, { fit = false } = {}) {
+  _units(level, tiles) {
+    const map = this.map;
+    for (const id of [LINE, FILL]) if (map.getLayer(id)) map.removeLayer(id);
+    if (map.getSource("units")) map.removeSource("units");
+    map.addSource("units", { type: "vector", tiles: [tiles], promoteId: "unit_id", minzoom: 0, maxzoom: 16 });
+    this.sourceLayer = level;
+    map.addLayer({
+      id: FILL,
+      type: "fill",
+      source: "units",
+      "source-layer": level,
+      paint: {
+        "fill-color": ["to-color", ["coalesce", ["feature-state", "color"], MISSING_COLOUR]],
+        "fill-opacity": this.options.baseMapUrl ? 0.75 : 1,
+      },
+    });
+    map.addLayer({
+      id: LINE,
+      type: "line",
+      source: "units",
+      "source-layer": level,
+      paint: {
+        "line-color": [
+          "case",
+          ["boolean", ["feature-state", "selected"], false], "#111111",
+          ["boolean", ["feature-state", "hover"], false], "#333333",
+          ["boolean", ["feature-state", "outlier"], false], "#5b2a86",
+          "#ffffff",
+        ],
+        "line-width": [
+          "case",
+          ["boolean", ["feature-state", "selected"], false], 3,
+          ["boolean", ["feature-state", "hover"], false], 2,
+          ["boolean", ["feature-state", "outlier"], false], 2.5,
+          0.5,
+        ],
+      },
+    });
+  }
+
+  /**
+   * Show the units of `level` valid on `date`: boundaries as vector tiles from the server, and
+   * `points` (a FeatureCollection of one point per unit with `id`, `name` and a `bbox`) for
+   * labels, names and zooming.
+   */
+  async setUnits({ level, date, points }, { fit = false } = {}) {
     await this.loaded;
-    this.features = geojson.features;
+    this.features = points.features;
     this.states.clear();
-    this.map.getSource("units").setData(geojson);
-    if (fit && geojson.features.length) this.map.fitBounds(bounds(geojson), { padding: 16, animate: false });
+    const tiles = new URL(`${this.options.api || "/api/v1"}/tiles/${level}/{z}/{x}/{y}.mvt?date=${date}`, location.href).href;
+    this._units(level, decodeURI(tiles));
+    if (fit && points.bbox) this.map.fitBounds([[points.bbox[0], points.bbox[1]], [points.bbox[2], points.bbox[3]]], { padding: 16, animate: false });
     this._drawLabels();
+  }
+
+  _state(id, state) {
+    this.map.setFeatureState({ source: "units", sourceLayer: this.sourceLayer, id }, state);
+  }
+
+  /** The paint state of a unit (colour, outlier, selected, hover). */
+  stateOf(id) {
+    return this.map.getFeatureState({ source: "units", sourceLayer: this.sourceLayer, id });
   }
 
   /** Apply per-unit paint state: `{color, outlier, selected}` for each unit id. */
@@ -162,7 +146,7 @@ export class ChoroplethMap {
       const prev = this.states.get(id);
       if (prev && prev.color === next.color && prev.outlier === next.outlier && prev.selected === next.selected) continue;
       const state = { color: next.color, outlier: Boolean(next.outlier), selected: Boolean(next.selected) };
-      this.map.setFeatureState({ source: "units", id }, state);
+      this._state(id, state);
       this.states.set(id, state); // a copy: callers may change their objects and paint again
     }
   }
@@ -177,7 +161,8 @@ export class ChoroplethMap {
 
   /** Unit ids drawn in the current view. */
   renderedUnits() {
-    return new Set(this.map.queryRenderedFeatures({ layers: [FILL] }).map((f) => f.properties.id));
+    if (!this.map.getLayer(FILL)) return new Set();
+    return new Set(this.map.queryRenderedFeatures({ layers: [FILL] }).map((f) => f.properties.unit_id));
   }
 
   setLabels(on) {
@@ -190,21 +175,30 @@ export class ChoroplethMap {
     this.labels = [];
     if (!this.showLabels) return;
     for (const f of this.features) {
-      const at = f.geometry && labelPoint(f.geometry);
-      if (!at) continue;
+      if (!f.geometry) continue;
       const el = h("div.map-label", { "aria-hidden": "true" }, f.properties.name);
-      this.labels.push(new maplibregl.Marker({ element: el }).setLngLat(at).addTo(this.map));
+      this.labels.push(new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(this.map));
     }
   }
 
   fitTo(ids) {
-    const features = this.features.filter((f) => ids.includes(f.properties.id));
-    if (features.length) this.map.fitBounds(bounds({ features }), { padding: 40, animate: false, maxZoom: 14 });
+    const boxes = this.features.filter((f) => ids.includes(f.properties.id) && f.bbox).map((f) => f.bbox);
+    if (!boxes.length) return;
+    const box = [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+    this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, animate: false, maxZoom: 14 });
   }
 
-  /** The map as a PNG data URL. */
+  /** The map as a PNG data URL (on the page's background colour). */
   toPNG() {
-    return this.map.getCanvas().toDataURL("image/png");
+    const source = this.map.getCanvas();
+    const canvas = document.createElement("canvas");
+    canvas.width = source.width;
+    canvas.height = source.height;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#f2efe9";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(source, 0, 0);
+    return canvas.toDataURL("image/png");
   }
 
   resize() {

@@ -126,9 +126,9 @@ export async function startProfile(root, config, state, catalogue, levels) {
     ),
   );
   const map = new ChoroplethMap(mapEl, { interactive: false, label: profile.name });
-  const geojson = await unitsFor(level, state.date).promise;
-  await map.setUnits(geojson);
-  map.paint(new Map(geojson.features.map((f) => [f.properties.id, { color: f.properties.id === state.unit ? "#c0392b" : "#e4e4e4", selected: f.properties.id === state.unit }])));
+  const shown = await unitsFor(level, state.date).promise;
+  await map.setUnits(shown);
+  map.paint(new Map(shown.points.features.map((f) => [f.properties.id, { color: f.properties.id === state.unit ? "#c0392b" : "#e4e4e4", selected: f.properties.id === state.unit }])));
   map.fitTo([state.unit]);
   map.map.setZoom(Math.min(map.map.getZoom(), 13) - 1);
   await map.settled();

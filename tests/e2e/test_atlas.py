@@ -30,9 +30,9 @@ def _open(page: Any, base: str, **params: str) -> None:
 def _colours(page: Any) -> dict[str, str | None]:
     return page.evaluate(
         """() => {
-        const m = window.ortswissen.map, out = {};
+        const out = {};
         for (const id of window.ortswissen.atlas.classes.units.map(u => u.unit_id))
-            out[id] = m.getFeatureState({source: 'units', id}).color ?? null;
+            out[id] = window.ortswissen.stateOf(id).color ?? null;
         return out; }"""
     )
 
@@ -95,7 +95,7 @@ def test_clicking_a_unit_selects_it_and_opens_its_profile(page: Any, app_url: st
     unit = "01100101"  # Stülerstraße, a large planning area in Mitte
     _click_unit(page, app_url, unit)
     page.wait_for_function(f"new URL(location.href).searchParams.get('sel') === '{unit}'")
-    state = page.evaluate(f"() => window.ortswissen.map.getFeatureState({{source: 'units', id: '{unit}'}})")
+    state = page.evaluate("(id) => window.ortswissen.stateOf(id)", unit)
     assert state["selected"] is True  # outlined on the map
     chip = page.locator("#selection li")
     assert chip.count() == 1 and "Stülerstraße" in chip.inner_text()
@@ -183,7 +183,7 @@ def test_charts_follow_the_selection_and_offer_tables(page: Any, app_url: str, s
     lisa = api(app_url, "/analysis/lisa", indicator=IND, level=LEVEL, date=DATE)["units"]
     hot = next(u["unit_id"] for u in lisa if u["cluster"] == "HH")
     cold = next(u["unit_id"] for u in lisa if u["cluster"] == "not significant")
-    colour = "(id) => window.ortswissen.map.getFeatureState({source: 'units', id}).color"
+    colour = "(id) => window.ortswissen.stateOf(id).color"
     assert page.evaluate(colour, hot) == "#d7191c" and page.evaluate(colour, cold) == "#eeeeee"  # clusters on the map
     page.screenshot(path=str(shots / "atlas_lisa.png"), full_page=True)
 
@@ -194,8 +194,9 @@ def test_the_metadata_is_one_click_away(page: Any, app_url: str) -> None:
     dialog = page.locator("dialog.metadata")
     meta = api(app_url, f"/indicators/{IND}")
     assert meta["source"] in dialog.inner_text() and meta["licence"] in dialog.inner_text()
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")  # focus moved into the dialog
     page.keyboard.press("Escape")
-    assert page.locator("dialog.metadata").count() == 0
+    page.wait_for_selector("dialog.metadata", state="detached", timeout=5000)
 
 
 def test_changing_a_composite_weight_changes_the_ranking(page: Any, app_url: str, shots: Path) -> None:

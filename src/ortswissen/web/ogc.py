@@ -70,6 +70,7 @@ from ortswissen.web.api._deps import get_settings, get_store, parse_query_date, 
 __all__ = [
     "CONFORMANCE",
     "CRS84",
+    "TILE_CACHE_SIZE",
     "NotAcceptable",
     "SelectedValues",
     "ServingCache",
@@ -80,6 +81,7 @@ __all__ = [
     "router",
     "select_values",
     "serving_cache",
+    "tile_cache",
     "value_summary",
 ]
 
@@ -101,6 +103,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 #: Level-wide value selections kept for the items of a collection (see ``_selection``).
 VALUE_CACHE_SIZE = 8
+#: Encoded vector tiles kept (a few tens of kB each: the atlas asks every visitor for the same).
+TILE_CACHE_SIZE = 1024
 
 _JSON = "application/json"
 _GEOJSON = "application/geo+json"
@@ -334,6 +338,11 @@ def _app_cache(request: Request, name: str, size: int | None = None) -> ServingC
 def serving_cache(request: Request) -> ServingCache:
     """The cache of the app serving ``request`` (created on first use)."""
     return _app_cache(request, "serving_cache")
+
+
+def tile_cache(request: Request) -> ServingCache:
+    """The cache of encoded vector tiles (the most recent :data:`TILE_CACHE_SIZE`)."""
+    return _app_cache(request, "tile_cache", TILE_CACHE_SIZE)
 
 
 def _value_cache(request: Request) -> ServingCache:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import geopandas as gpd
+import numpy as np
+import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -38,9 +41,9 @@ def health(store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/levels", summary="Spatial levels with vintages and territorial periods")
-def levels(store: StoreDep) -> list[dict[str, Any]]:
+def levels(request: Request, store: StoreDep) -> list[dict[str, Any]]:
     """Every level, its vintages (Gebietsstände) and the periods its unit set was stable."""
-    return [o.to_dict() for o in level_overview(store)]
+    return serving_cache(request).get(("level-overview",), lambda: [o.to_dict() for o in level_overview(store)])  # type: ignore[no-any-return]
 
 
 @router.get("/levels/{level}", summary="One spatial level", responses=problems(404))
@@ -62,6 +65,13 @@ def units(
     store: StoreDep,
     date: Annotated[str | None, Query(description="Only units valid on this day (YYYY-MM-DD or DD.MM.YYYY).")] = None,
     vintage: Annotated[str | None, Query(description="Only units of this vintage.")] = None,
+    geometry: Annotated[
+        Literal["full", "point"],
+        Query(
+            description="'full' boundaries, or 'point': one point inside each unit (for labels), "
+            "with each unit's bounding box and the collection's (a few kB where the map draws vector tiles).",
+        ),
+    ] = "full",
     simplify: Annotated[
         float | None,
         Query(
@@ -76,16 +86,36 @@ def units(
     day = parse_query_date(date)
     store.get_level(level)
 
-    def build() -> str:
+    def build() -> dict[str, Any]:
         frame = store.unit_versions(level, at=day, wgs84=not simplify)
         if vintage is not None:
             frame = frame[frame["vintage_id"] == vintage]
+        if geometry == "point":
+            return _points_with_boxes(frame.to_crs(4326) if simplify else frame)
         if simplify:
             frame = simplified(frame, simplify, coverage=day is not None or vintage is not None).to_crs(4326)
-        return feature_collection(frame.rename(columns={"unit_id": "id"}), _UNIT_PROPS, id_column="id")
+        # a simplified map needs no sub-metre digits (5 decimals of a degree ≈ 1 m)
+        precision = 5 if simplify else 6
+        return feature_collection(
+            frame.rename(columns={"unit_id": "id"}), _UNIT_PROPS, id_column="id", precision=precision
+        )
 
-    text = serving_cache(request).get(("units-geojson", level, day, vintage, simplify), build)
+    text = serving_cache(request).get(("units-geojson", level, day, vintage, simplify, geometry), build)
     return geojson_response(text)
+
+
+def _points_with_boxes(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """A FeatureCollection of one inside point per unit, each with its bbox, and the whole bbox."""
+    geoms = frame.geometry.values
+    boxes = np.round(shapely.bounds(geoms), 6)
+    points = frame.rename(columns={"unit_id": "id"}).set_geometry(shapely.point_on_surface(geoms), crs=frame.crs)
+    data = feature_collection(points, _UNIT_PROPS, id_column="id")
+    for feature, box in zip(data["features"], boxes.tolist(), strict=True):
+        feature["bbox"] = box
+    if len(boxes):
+        data["bbox"] = [float(np.nanmin(boxes[:, 0])), float(np.nanmin(boxes[:, 1])),
+                        float(np.nanmax(boxes[:, 2])), float(np.nanmax(boxes[:, 3]))]  # fmt: skip
+    return data
 
 
 @router.get("/georesources", summary="Georesources")

@@ -34,7 +34,7 @@ from ortswissen.ports import Store
 from ortswissen.web import _mvt
 from ortswissen.web._problems import problems
 from ortswissen.web.api._deps import check_visible, get_settings, get_store, parse_query_date
-from ortswissen.web.ogc import TimeFilter, as_date, select_values, serving_cache, value_summary
+from ortswissen.web.ogc import TimeFilter, as_date, select_values, serving_cache, tile_cache, value_summary
 
 __all__ = ["MVT_MEDIA_TYPE", "router"]
 
@@ -135,9 +135,19 @@ def tile(
             ("tile-values", level, day, explicit, meta.id),
             lambda: _load_values(store, summary, level, day, explicit, meta.id, units),
         )
+    body = tile_cache(request).get(
+        (level, day, explicit, meta.id if meta else None, z, x, y), lambda: _cut(level, units, values, z, x, y)
+    )
+    if not body:
+        return Response(status_code=204, media_type=MVT_MEDIA_TYPE)
+    return Response(body, media_type=MVT_MEDIA_TYPE)
+
+
+def _cut(level: str, units: _LevelUnits, values: _Values | None, z: int, x: int, y: int) -> bytes:
+    """The encoded tile (empty bytes when no unit reaches into it)."""
     hits = units.tree.query(_mvt.tile_query_box(z, x, y))
     if hits.size == 0:
-        return Response(status_code=204, media_type=MVT_MEDIA_TYPE)
+        return b""
     hits = np.sort(hits)
     geoms = _mvt.tile_geometries(units.geoms[hits], z, x, y)
     layer = _mvt.Layer(level)
@@ -150,7 +160,4 @@ def tile(
             if values.status[i] is not None:
                 props["status"] = values.status[i]
         layer.add(geom, props, int(i) + 1)
-    body = _mvt.encode_tile([layer]) if len(layer) else b""
-    if not body or not len(layer):
-        return Response(status_code=204, media_type=MVT_MEDIA_TYPE)
-    return Response(body, media_type=MVT_MEDIA_TYPE)
+    return _mvt.encode_tile([layer]) if len(layer) else b""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,7 +26,7 @@ from ortswissen.web.api._geojson import (
     feature_collection_text,
     geojson_response,
 )
-from ortswissen.web.ogc import serving_cache
+from ortswissen.web.ogc import serving_cache, value_summary
 
 __all__ = ["router"]
 
@@ -35,27 +36,41 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-@router.get("/indicators", summary="Indicator catalogue")
-def indicators(store: StoreDep, settings: SettingsDep) -> list[dict[str, Any]]:
-    """All (visible) indicators with full metadata and where they have values."""
-    summary = store.value_summary()
-    out = []
-    for meta in store.list_indicators():
-        if not visible_indicator(meta, settings):
-            continue
-        mine = summary[summary["indicator_id"] == meta.id]
-        data = meta.model_dump(mode="json")
-        data["available"] = [
-            {
-                "level": r.level_id,
-                "first_date": r.first_date.isoformat(),
-                "last_date": r.last_date.isoformat(),
-                "dates": int(r.dates),
-            }
-            for r in mine.itertuples(index=False)
-        ]
-        out.append(data)
-    return out
+@router.get(
+    "/indicators",
+    summary="Indicator catalogue",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}},
+)
+def indicators(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """All (visible) indicators with full metadata and where they have values.
+
+    The catalogue is built once per app (the store is read-only while serving): the atlas
+    asks for it on every page load.
+    """
+
+    def build() -> bytes:
+        summary = value_summary(request, store)
+        out = []
+        for meta in store.list_indicators():
+            if not visible_indicator(meta, settings):
+                continue
+            mine = summary[summary["indicator_id"] == meta.id]
+            data = meta.model_dump(mode="json")
+            data["available"] = [
+                {
+                    "level": r.level_id,
+                    "first_date": r.first_date.isoformat(),
+                    "last_date": r.last_date.isoformat(),
+                    "dates": int(r.dates),
+                }
+                for r in mine.itertuples(index=False)
+            ]
+            out.append(data)
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+    body = serving_cache(request).get(("indicator-catalogue", settings.public_mode), build)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/indicators/{indicator}", summary="One indicator", responses=problems(404))
