@@ -95,7 +95,7 @@ export class Atlas {
   // ---------------------------------------------------------------- layout
   layout() {
     const cfg = this.config;
-    this.mapEl = h("div.map", { id: "map", tabindex: "0", "aria-describedby": "map-hint" });
+    this.mapEl = h("div.map", { id: "map", "aria-describedby": "map-hint" }); // MapLibre's canvas takes the focus itself
     this.legendEl = h("section.legend", { "aria-label": t("legend"), id: "legend" });
     this.titleEl = h("h1.view-title", { id: "view-title" });
     this.vintageEl = h("p.vintage.muted", { id: "vintage" });
@@ -317,11 +317,20 @@ export class Atlas {
     const meta = this.meta;
     const opts = this.classOptions();
     const levelIds = meta.available.map((a) => a.level);
-    const levelSelect = select(
-      { id: "level", on: { change: (e) => this.setLevel(e.target.value) } },
-      this.levels.filter((l) => levelIds.includes(l.id)).map((l) => [l.id, pick(l, "name")]),
-      s.level,
-    );
+    // a level with several territorial versions (Gebietsstände) is offered once per version:
+    // choosing one moves the date to that version's latest date with values
+    const options = [];
+    let current = s.level;
+    for (const l of this.levels.filter((x) => levelIds.includes(x.id))) {
+      const vintages = (l.vintages || []).filter((v) => this.dates.some((d) => d >= v.valid_from && (!v.valid_to || d <= v.valid_to)));
+      if (vintages.length < 2) options.push([l.id, pick(l, "name")]);
+      else
+        for (const v of vintages) {
+          options.push([`${l.id}|${v.id}`, `${pick(l, "name")} – ${pick(v, "label")}`]);
+          if (l.id === s.level && vintageOn(l, s.date)?.id === v.id) current = `${l.id}|${v.id}`;
+        }
+    }
+    const levelSelect = select({ id: "level", on: { change: (e) => this.chooseLevel(e.target.value) } }, options, current);
     this.slider = h("input", {
       type: "range",
       id: "date-slider",
@@ -368,6 +377,9 @@ export class Atlas {
 
   updateSlider() {
     if (!this.slider) return;
+    const levelSelect = document.getElementById("level");
+    const vintage = vintageOn(this.levelInfo, this.state.date);
+    if (levelSelect && vintage && [...levelSelect.options].some((o) => o.value === `${this.state.level}|${vintage.id}`)) levelSelect.value = `${this.state.level}|${vintage.id}`;
     const i = this.dates.indexOf(this.state.date);
     this.slider.value = String(Math.max(0, i));
     const label = fmtDate(this.state.date);
@@ -434,6 +446,18 @@ export class Atlas {
     writeState(this.state, { push: true });
     renderCatalogue(this.catalogueEl, this.catalogue.filter((m) => m.available.length), id, (x) => this.setIndicator(x));
     this.loadIndicator();
+  }
+
+  /** A level, or "level|vintage": the level at the latest date of that territorial version. */
+  chooseLevel(value) {
+    const [level, vintageId] = value.split("|");
+    if (level !== this.state.level) {
+      this.setLevel(level);
+      return;
+    }
+    const vintage = (this.levelInfo.vintages || []).find((v) => v.id === vintageId);
+    const inside = vintage ? this.dates.filter((d) => d >= vintage.valid_from && (!vintage.valid_to || d <= vintage.valid_to)) : [];
+    if (inside.length) this.showDate(inside[inside.length - 1], { push: true });
   }
 
   setLevel(level) {

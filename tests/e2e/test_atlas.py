@@ -277,3 +277,18 @@ def test_the_embedded_map_shows_only_the_map(page: Any, app_url: str, shots: Pat
     assert page.locator("header.top").count() == 0 and page.locator("nav.catalogue").count() == 0
     assert len(page.evaluate("() => window.ortswissen.renderedUnits()")) == 542
     page.screenshot(path=str(shots / "embed.png"))
+
+
+def test_both_lor_versions_are_offered_and_drawn(page: Any, app_url: str, shots: Path) -> None:
+    _open(page, app_url)
+    options = page.locator("#level option").all_inner_texts()
+    assert "Planungsraum – LOR 2006 (bis 2020)" in options and "Planungsraum – LOR 2021" in options
+    page.locator("#level").select_option(label="Planungsraum – LOR 2006 (bis 2020)")
+    page.wait_for_function("new URL(location.href).searchParams.get('date') <= '2020-12-31'")
+    wait_ready(page)
+    date = _query(page)["date"][0]
+    old_units = {f["id"] for f in api(app_url, f"/levels/{LEVEL}/units", date=date, geometry="point")["features"]}
+    page.wait_for_function(f"window.ortswissen.renderedUnits().length === {len(old_units)}")
+    assert set(page.evaluate("() => window.ortswissen.renderedUnits()")) == old_units
+    assert len(old_units) in (447, 448) and "LOR 2006" in page.locator("#vintage").inner_text()
+    page.screenshot(path=str(shots / "atlas_lor2006.png"))
