@@ -36,6 +36,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +61,28 @@ def _ensure_demo(db: Path) -> None:
     subprocess.run([sys.executable, "-m", "ortswissen.cli.main", "demo", "--no-serve", "--db", str(db)], check=True)
 
 
-def _load(browser: Any, url: str) -> dict[str, Any]:
+@contextmanager
+def _page(browser: Any) -> Iterator[Any]:
+    """A page in a new browser context (empty cache), closed afterwards."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
     try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _load(browser: Any, url: str) -> dict[str, Any]:
+    with _page(browser) as page:
         page.goto(url)
         page.wait_for_function("window.ortswissen && window.ortswissen.firstMapMs !== undefined", timeout=60_000)
         first = page.evaluate("window.ortswissen.firstMapMs")
         drawn = len(page.evaluate("() => window.ortswissen.renderedUnits()"))
         page.wait_for_function("window.ortswissen.readyMs !== undefined", timeout=60_000)
         return {"first_map_ms": first, "units_drawn": drawn, "ready_ms": page.evaluate("window.ortswissen.readyMs")}
-    finally:
-        context.close()
 
 
 def _date_changes(browser: Any, url: str, repeat: int) -> list[float]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    try:
+    with _page(browser) as page:
         page.goto(url)
         page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
         dates = page.evaluate("window.ortswissen.atlas.dates")
@@ -105,8 +111,6 @@ def _date_changes(browser: Any, url: str, repeat: int) -> list[float]:
             log(f"  date change to {dates[index]}: {ms:.0f} ms")
             page.wait_for_timeout(PAUSE_MS)  # a user looks at the map before the next step; the charts follow
         return out
-    finally:
-        context.close()
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:

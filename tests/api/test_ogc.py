@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +19,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from ortswissen.config import Settings
+from ortswissen.devserver import served
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.testing import SyntheticMunicipality
@@ -328,51 +325,16 @@ def test_public_mode_hides_internal_indicators(town_store: Store) -> None:
 
 
 # -- GDAL against a real server -------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(_town_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``http://127.0.0.1:<port>``: uvicorn serving a copy of the town store (read-only) in a subprocess."""
+    """``http://127.0.0.1:<port>``: ``ortswissen serve`` of a copy of the town store in a subprocess."""
     folder = tmp_path_factory.mktemp("ogc_server")
     db = folder / "town.duckdb"
     shutil.copy(_town_template, db)
-    port = _free_port()
-    code = (
-        "import uvicorn; from ortswissen.config import Settings; from ortswissen.web import create_app; "
-        f"uvicorn.run(create_app(Settings(db={str(db)!r})), host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with pytest.MonkeyPatch.context() as mp, served(db, log=folder / "server.log", timeout=60) as base:
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")  # GDAL's requests must not go through a proxy
         mp.setenv("no_proxy", "127.0.0.1,localhost")
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"the server exited: {(folder / 'server.log').read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{base}/ogc", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"the server did not start: {(folder / 'server.log').read_text()}")
-                    time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
+        yield base
 
 
 def test_gdal_lists_one_layer_per_level(server: str) -> None:
