@@ -412,9 +412,12 @@ export class Atlas {
     const s = this.state;
     const link = (format, label) =>
       h("a.menu-item", { href: apiUrl(`/indicators/${s.ind}/values`, { level: s.level, date: s.date, format }), download: "", "data-format": format, on: { click: (e) => { e.currentTarget.href = apiUrl(`/indicators/${this.state.ind}/values`, { level: this.state.level, date: this.state.date, format }); } } }, label);
-    return h(
-      "details.menu",
-      {},
+    const menu = h("details.menu", {});
+    menu.addEventListener("click", (e) => {
+      if (e.target.closest(".menu-item")) setTimeout(() => (menu.open = false)); // close once a choice is made
+    });
+    return fill(
+      menu,
       h("summary", {}, t("export")),
       h(
         "div.menu-body",

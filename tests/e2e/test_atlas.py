@@ -292,3 +292,29 @@ def test_both_lor_versions_are_offered_and_drawn(page: Any, app_url: str, shots:
     assert set(page.evaluate("() => window.ortswissen.renderedUnits()")) == old_units
     assert len(old_units) in (447, 448) and "LOR 2006" in page.locator("#vintage").inner_text()
     page.screenshot(path=str(shots / "atlas_lor2006.png"))
+
+
+def test_the_map_and_chart_download_as_png_and_the_permalink_restores_the_view(page: Any, app_url: str) -> None:
+    _open(page, app_url, ind="share_age_65_plus", sel="01100101", cm="jenks", k="6", pal="Blues")
+    page.locator("details.menu summary", has_text="Export").click()
+    with page.expect_download() as info:
+        page.locator("#export-map-png").click()
+    png = Path(info.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a drawn map, not an empty canvas
+    page.wait_for_selector("#chart-histogram canvas")
+    page.locator("details.menu summary", has_text="Export").click()
+    with page.expect_download() as info:
+        page.locator("#export-chart-png").click()
+    assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.locator("#share summary").click()
+    link = page.locator("#permalink").input_value()
+    assert parse_qs(urlparse(link).query)["sel"] == ["01100101"]
+    assert "embed=1" in page.locator("#embed-code").input_value()
+    colours = _colours(page)
+    other = page.context.new_page()
+    other.goto(link)
+    wait_ready(other)
+    assert _colours(other) == colours  # same indicator, date, classes and palette
+    assert len(other.locator("#legend li[data-class]").all()) == 6
+    assert other.locator("#selection li").count() == 1
+    other.close()
