@@ -70,6 +70,8 @@ def served(
     }
     command = [sys.executable, "-m", "ortswissen.cli.main", "serve", "--db", str(db), "--port", str(port)]
     log_path = log or Path(os.devnull)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
