@@ -25,12 +25,13 @@ export function shareMenu(currentUrl) {
     url.searchParams.set("embed", "1");
     return `<iframe src="${url.href}" title="${t("embedTitle")}" width="800" height="600" style="border:0"></iframe>`;
   });
-  const menu = h("details.menu", { id: "share" }, h("summary", {}, t("share")), h("div.menu-body.wide", {}, permalink.el, embed.el));
-  menu.addEventListener("toggle", () => {
-    if (menu.open) {
-      permalink.update();
-      embed.update();
-    }
-  });
+  const refresh = () => {
+    permalink.update();
+    embed.update();
+  };
+  // filled as the menu is clicked open (the toggle event comes a task later) and on toggle
+  const summary = h("summary", { on: { click: refresh } }, t("share"));
+  const menu = h("details.menu", { id: "share" }, summary, h("div.menu-body.wide", {}, permalink.el, embed.el));
+  menu.addEventListener("toggle", () => menu.open && refresh());
   return menu;
 }
