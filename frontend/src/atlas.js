@@ -7,6 +7,7 @@ import { ChoroplethMap } from "./map.js";
 import { LISA_COLOURS, PALETTES, colours } from "./palettes.js";
 import { showMetadata } from "./metadata.js";
 import { writeState } from "./state.js";
+import { unitsFor, vintageOn } from "./units.js";
 import { shareMenu } from "./share.js";
 
 // ECharts is loaded on first use, so the map does not wait for it
@@ -16,25 +17,6 @@ const loadCharts = () => (chartsModule ??= import("./charts.js"));
 const METHODS = ["jenks", "quantiles", "equal_interval", "std_mean", "manual", "threshold"];
 const TABS = ["histogram", "ranking", "timeseries", "radar", "scatter", "change", "lisa"];
 const ANALYSIS_TABS = new Set(["scatter", "lisa"]); // hidden in public mode
-
-/**
- * The units of a level on a date: the period's boundaries come as vector tiles; `promise`
- * resolves to `{level, date, points}` with one labelled point (and bbox) per unit.
- */
-export function unitsFor(levelInfo, date) {
-  const period =
-    levelInfo.periods.find((p) => p.valid_from <= date && (!p.valid_to || date <= p.valid_to)) || levelInfo.periods[levelInfo.periods.length - 1];
-  const day = period ? period.valid_from : date;
-  return {
-    key: `${levelInfo.id}@${day}`,
-    promise: get(`/levels/${levelInfo.id}/units`, { date: day, geometry: "point" }).then((points) => ({ level: levelInfo.id, date: day, points })),
-  };
-}
-
-/** The vintage (Gebietsstand) of a level valid on a date, if the level has vintages. */
-export function vintageOn(levelInfo, date) {
-  return (levelInfo.vintages || []).find((v) => v.valid_from <= date && (!v.valid_to || date <= v.valid_to));
-}
 
 export class Atlas {
   constructor(root, config, state) {
@@ -487,8 +469,14 @@ export class Atlas {
     const i = sel.indexOf(id);
     if (i >= 0) sel.splice(i, 1);
     else sel.push(id);
+    this.selectionChanged();
+  }
+
+  /** Outline the selected units and redraw what shows the selection. */
+  selectionChanged() {
+    const sel = this.state.sel;
     for (const [uid, p] of this.paintState) p.selected = sel.includes(uid);
-    this.map.paint(new Map([...this.paintState].map(([k, v]) => [k, { ...v }])));
+    this.map.paint(this.paintState);
     writeState(this.state);
     this.renderSelection();
     this.renderPanel();
@@ -537,16 +525,8 @@ export class Atlas {
           h("li", {}, h("span", {}, `${this.names.get(id) || id}: ${fmt(this.valueOf(id), this.meta.decimals)}`), " ", h("a.profile-link", { href: profileUrl(id) }, t("openProfile")), " ", h("button.link", { type: "button", "aria-label": `${t("remove")}: ${this.names.get(id) || id}`, on: { click: () => this.toggleSelection(id) } }, "×")),
         ),
       ),
-      h("button.secondary", { type: "button", id: "clear-selection", on: { click: () => { this.state.sel.splice(0); this.toggleSelectionRefresh(); } } }, t("clearSelection")),
+      h("button.secondary", { type: "button", id: "clear-selection", on: { click: () => { this.state.sel.splice(0); this.selectionChanged(); } } }, t("clearSelection")),
     );
-  }
-
-  toggleSelectionRefresh() {
-    for (const p of this.paintState.values()) p.selected = false;
-    this.map.paint(new Map([...this.paintState].map(([k, v]) => [k, { ...v }])));
-    writeState(this.state);
-    this.renderSelection();
-    this.renderPanel();
   }
 
   renderMapTable() {
@@ -716,7 +696,7 @@ export class Atlas {
       const rows = this.lisa.units.filter((u) => u.cluster !== "not significant").map((u) => [nameOf(u.unit_id), clusterName[u.cluster] || u.cluster, fmt(u.local_i, 3), fmt(u.p_sim, 3)]);
       fill(body, table(t("lisa"), [t("name"), t("class"), "Local I", "p"], rows));
       this.applyLisa(this.paintState);
-      this.map.paint(new Map([...this.paintState].map(([k, v]) => [k, { ...v }])));
+      this.map.paint(this.paintState);
       this.renderLegend();
     }
   }

@@ -4,7 +4,7 @@ import { download, fill, h, select, table } from "./dom.js";
 import { fmt, fmtDate, language, pick, t } from "./i18n.js";
 import { ChoroplethMap } from "./map.js";
 import { colours } from "./palettes.js";
-import { unitsFor } from "./atlas.js";
+import { unitsFor } from "./units.js";
 import { formatComposite, parseComposite, writeState } from "./state.js";
 
 const NORMALISATIONS = ["zscore", "minmax", "rank"];

@@ -5,7 +5,7 @@ import { topicName } from "./catalogue.js";
 import { fill, h, select } from "./dom.js";
 import { fmt, fmtDate, language, pick, t } from "./i18n.js";
 import { ChoroplethMap } from "./map.js";
-import { unitsFor } from "./atlas.js";
+import { unitsFor } from "./units.js";
 import { writeState } from "./state.js";
 
 const SVG = "http://www.w3.org/2000/svg";

@@ -16,18 +16,12 @@ from typing import Any
 
 import pytest
 
+from backends import need
 from ortswissen.devserver import CHROMIUM, CHROMIUM_ARGS, served
 
 pytestmark = [pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("ORTSWISSEN_CI") == "1"
-
-
-def _need(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +49,11 @@ def public_url(e2e_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), launched by Playwright."""
     if not Path(CHROMIUM).exists():
-        _need(f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium')")
+        need(f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium')")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need("playwright is not installed (dev extra)")
+        need("playwright is not installed (dev extra)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
