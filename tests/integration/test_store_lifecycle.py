@@ -169,3 +169,15 @@ def test_values_staged_by_a_crashed_import_stay_invisible_and_are_purged(tmp_pat
     assert raw.execute("SELECT count(*) FROM indicator_values_all").fetchone() == (0,)
     assert raw.execute("SELECT count(*) FROM pending_imports").fetchone() == (0,)
     raw.close()
+
+
+def test_store_never_draws_duckdbs_progress_bar(tmp_path: Path) -> None:
+    """A query over 2 s must not print DuckDB's bar into the caller's stdout (it broke a child's figures)."""
+    from ortswissen.storage.duckdb._connection import connect
+
+    con = connect(str(tmp_path / "bar.duckdb"))
+    try:
+        for c in (con, con.cursor()):
+            assert c.sql("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    finally:
+        con.close()

@@ -58,5 +58,8 @@ def connect(
         raise StoreError(f"cannot open store {path}: {exc}") from exc
     except duckdb.Error as exc:
         raise StoreError(f"cannot open store {path}: {exc}") from exc
+    # DuckDB draws a progress bar on stdout for queries over 2 s; a library must not write
+    # into its caller's output (a CLI piping JSON, a child process reporting figures)
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"LOAD '{spatial_extension_path()}'")
     return con
