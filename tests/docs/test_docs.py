@@ -61,6 +61,7 @@ def test_cli_reference_is_current() -> None:
         "ortswissen.reports",
         "ortswissen.ports",
         "ortswissen.web",
+        "ortswissen.demography",
     ],
 )
 def test_public_names_exist_and_are_documented(module: str) -> None:

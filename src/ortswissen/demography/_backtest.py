@@ -1,0 +1,201 @@
+"""Backtests: project from a past jump-off and compare with what the register later counted.
+
+For a jump-off year ``t0`` and horizon ``h`` only data up to ``t0`` are used. Compared:
+
+* ``model`` — :func:`~ortswissen.demography.project` as configured (ratios from the last
+  ``base`` transitions, shrunk towards the parent group; uncertainty calibrated on all
+  years up to ``t0``);
+* ``constant_share`` — each area keeps its share of the city total, the city total being
+  the model's city path (so the comparison is about the areas, not the city);
+* ``linear_trend`` — every area and age group continues its least-squares line over the
+  base period (negative values cut at zero);
+* ``hamilton_perry`` — the plain textbook method: five-year age groups, cohort-change
+  ratios of the one interval ``t0 - h → t0``, one step of ``h`` years.
+
+Errors: ``APE = |projected − actual| / actual`` in %, ``MAPE`` its mean, ``MALPE`` the mean
+signed error (bias). Areas with fewer than ``min_size`` persons at the jump-off are left out
+(a percentage of a handful of persons says nothing) and counted. Age-group errors use the
+cells with at least 50 persons. Interval coverage is the share of areas whose actual total
+lies inside the model's 80 % and 95 % intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from ortswissen.demography._ages import N_AGES
+from ortswissen.demography._projection import Uncertainty, project
+from ortswissen.demography._ratios import FERTILE_AGES, estimate_ratios
+from ortswissen.errors import InvalidInput
+
+__all__ = ["BACKTEST_GROUPS", "SIZE_CLASSES", "backtest"]
+
+BACKTEST_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("total", 0, N_AGES),
+    ("age_under_1", 0, 1),
+    ("age_1_6", 1, 6),
+    ("age_6_15", 6, 15),
+    ("age_15_18", 15, 18),
+    ("age_18_25", 18, 25),
+    ("age_25_55", 25, 55),
+    ("age_55_65", 55, 65),
+    ("age_65_80", 65, 80),
+    ("age_80_plus", 80, N_AGES),
+)
+"""The total and the nine age bands of the Berlin register statistics."""
+SIZE_CLASSES = ((0, 2500), (2500, 5000), (5000, 10000), (10000, None))
+
+
+def _groups(single: np.ndarray, groups: Sequence[tuple[str, int, int]]) -> np.ndarray:
+    by_age = single.sum(axis=-2)  # over sexes
+    return np.stack([by_age[..., lo:hi].sum(axis=-1) for _, lo, hi in groups], axis=-1)
+
+
+def _errors(pred: np.ndarray, actual: np.ndarray, keep: np.ndarray, sizes: np.ndarray) -> dict[str, object]:
+    """Error summary of totals (column 0) and age groups (other columns)."""
+    tot_p, tot_a = pred[keep, 0], actual[keep, 0]
+    ape = np.abs(tot_p - tot_a) / tot_a * 100
+    lpe = (tot_p - tot_a) / tot_a * 100
+    by_size = {}
+    for lo, hi in SIZE_CLASSES:
+        sel = (sizes[keep] >= lo) & ((sizes[keep] < hi) if hi is not None else True)
+        label = f"{lo}+" if hi is None else f"{lo}-{hi}"
+        by_size[label] = {"areas": int(sel.sum()), "mape": float(ape[sel].mean()) if sel.any() else None}
+    ga, gp = actual[keep, 1:], pred[keep, 1:]
+    cells = ga >= 50
+    g_ape = np.abs(gp - ga)[cells] / ga[cells] * 100
+    g_lpe = (gp - ga)[cells] / ga[cells] * 100
+    return {
+        "mape": float(ape.mean()),
+        "malpe": float(lpe.mean()),
+        "median_ape": float(np.median(ape)),
+        "by_size": by_size,
+        "age_groups": {"mape": float(g_ape.mean()), "malpe": float(g_lpe.mean()), "cells": int(cells.sum())},
+    }
+
+
+def _linear(stocks: np.ndarray, h: int, groups: Sequence[tuple[str, int, int]]) -> np.ndarray:
+    g = _groups(stocks, groups)  # (years, units, G)
+    n = g.shape[0]
+    x = np.arange(n, dtype=float)
+    xm = x.mean()
+    slope = ((x - xm)[:, None, None] * (g - g.mean(axis=0))).sum(axis=0) / ((x - xm) ** 2).sum()
+    return np.maximum(g.mean(axis=0) + slope * (n - 1 + h - xm), 0.0)
+
+
+def _plain_hp(before: np.ndarray, now: np.ndarray, h: int, groups: Sequence[tuple[str, int, int]]) -> np.ndarray:
+    """Textbook Hamilton–Perry: groups of width ``h``, one step of ``h`` years, open group 85+."""
+    width = h
+    edges = [*range(0, 85, width), 85]
+
+    def grouped(p: np.ndarray) -> np.ndarray:
+        return np.stack(
+            [p[..., lo:hi].sum(axis=-1) for lo, hi in pairwise(edges)] + [p[..., 85:].sum(axis=-1)],
+            axis=-1,
+        )
+
+    b, n = grouped(before.sum(axis=1)), grouped(now.sum(axis=1))  # (units, K)
+    k = b.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ccr = np.ones_like(b)
+        ccr[:, 1 : k - 1] = n[:, 1 : k - 1] / b[:, 0 : k - 2]
+        ccr[:, k - 1] = n[:, k - 1] / (b[:, k - 2] + b[:, k - 1])
+        lo, hi = FERTILE_AGES[0] // width, FERTILE_AGES[1] // width
+        cwr = n[:, 0] / n[:, lo:hi].sum(axis=1)
+    ccr = np.where(np.isfinite(ccr), ccr, 1.0)
+    cwr = np.where(np.isfinite(cwr), cwr, 0.0)
+    out = np.zeros_like(n)
+    out[:, 1 : k - 1] = n[:, 0 : k - 2] * ccr[:, 1 : k - 1]
+    out[:, k - 1] = (n[:, k - 2] + n[:, k - 1]) * ccr[:, k - 1]
+    out[:, 0] = cwr * out[:, lo:hi].sum(axis=1)
+    # back to the evaluation groups: split each h-year group evenly over its single years
+    single = np.zeros((n.shape[0], N_AGES))
+    for i, (a, z) in enumerate(pairwise(edges)):
+        single[:, a:z] = out[:, i : i + 1] / (z - a)
+    single[:, 85:] = out[:, k - 1 : k] / (N_AGES - 85)
+    return _groups(single[:, None, :], groups)
+
+
+def backtest(
+    stocks: np.ndarray,
+    years: Sequence[int],
+    jump_off: int,
+    horizon: int,
+    *,
+    groups_of_units: Sequence[str] | None = None,
+    base: int = 5,
+    prior_weight: float = 1000.0,
+    trajectories: int = 1000,
+    seed: int = 0,
+    min_size: float = 500.0,
+) -> dict[str, object]:
+    """Backtest on annual stocks ``(years, units, sexes, 101)`` labelled by ``years``.
+
+    Example:
+        >>> rng = np.random.default_rng(3)
+        >>> s = rng.poisson(20, size=(12, 30, 1, 101)).astype(float)
+        >>> r = backtest(s, list(range(2000, 2012)), 2006, 5, trajectories=100, min_size=0)
+        >>> sorted(r["methods"]), r["areas"]
+        (['constant_share', 'hamilton_perry', 'linear_trend', 'model'], 30)
+    """
+    years = list(years)
+    if jump_off not in years or jump_off + horizon not in years:
+        raise InvalidInput(f"the backtest needs stocks for {jump_off} and {jump_off + horizon}")
+    i0 = years.index(jump_off)
+    if i0 < base or i0 < horizon:
+        raise InvalidInput(f"a jump-off in {jump_off} needs {max(base, horizon)} earlier years of stocks")
+    if any(b - a != 1 for a, b in pairwise(years)):
+        raise InvalidInput("backtests need consecutive annual stocks")
+    stocks = np.asarray(stocks, dtype=float)
+    pop0 = stocks[i0]
+    sizes = pop0.sum(axis=(1, 2))
+    keep = sizes >= min_size
+    actual = _groups(stocks[i0 + horizon], BACKTEST_GROUPS)
+
+    ratios = estimate_ratios(stocks[i0 - base : i0 + 1], groups_of_units, prior_weight=prior_weight)
+    unc = Uncertainty.calibrate(stocks[: i0 + 1].sum(axis=(2, 3)))
+    res = project(pop0, ratios, horizon, uncertainty=unc, trajectories=trajectories, seed=seed, groups=BACKTEST_GROUPS)
+    model = res.point[horizon]
+    city = res.city[horizon]
+    share = _groups(pop0, BACKTEST_GROUPS) / max(pop0.sum(), 1e-9) * city
+    methods = {
+        "model": model,
+        "constant_share": share,
+        "linear_trend": _linear(stocks[i0 - base : i0 + 1], horizon, BACKTEST_GROUPS),
+        "hamilton_perry": _plain_hp(stocks[i0 - horizon], pop0, horizon, BACKTEST_GROUPS),
+    }
+    report: dict[str, object] = {
+        "jump_off": jump_off,
+        "target": jump_off + horizon,
+        "horizon": horizon,
+        "areas": int(keep.sum()),
+        "areas_left_out": int((~keep).sum()),
+        "min_size": min_size,
+        "city": {"projected": float(city), "actual": float(actual[:, 0].sum())},
+        "methods": {name: _errors(pred, actual, keep, sizes) for name, pred in methods.items()},
+    }
+    assert res.quantiles is not None
+    q = res.quantiles[horizon - 1]  # (Q, units, G)
+    levels = list(res.quantile_levels)
+    cover = {}
+    for inner, (lo_q, hi_q) in {"80": (0.1, 0.9), "95": (0.025, 0.975)}.items():
+        lo, hi = q[levels.index(lo_q)], q[levels.index(hi_q)]
+        inside_total = (actual[keep, 0] >= lo[keep, 0]) & (actual[keep, 0] <= hi[keep, 0])
+        cells = actual[keep, 1:] >= 50
+        inside_groups = ((actual[keep, 1:] >= lo[keep, 1:]) & (actual[keep, 1:] <= hi[keep, 1:]))[cells]
+        cover[inner] = {"total": float(inside_total.mean()), "age_groups": float(inside_groups.mean())}
+    best = min((m for m in methods if m != "model"), key=lambda m: report["methods"][m]["mape"])  # type: ignore[index]
+    best_groups = min((m for m in methods if m != "model"), key=lambda m: report["methods"][m]["age_groups"]["mape"])  # type: ignore[index]
+    mm = report["methods"]["model"]  # type: ignore[index]
+    report["coverage"] = cover
+    report["best_baseline"] = {
+        "total": best,
+        "total_improvement": 1 - mm["mape"] / report["methods"][best]["mape"],  # type: ignore[index]
+        "age_groups": best_groups,
+        "age_groups_improvement": 1 - mm["age_groups"]["mape"] / report["methods"][best_groups]["age_groups"]["mape"],  # type: ignore[index]
+    }
+    report["assumptions"] = res.assumptions
+    return report
