@@ -17,6 +17,7 @@ from ortswissen.cli import (
     importing,
     indicators,
     levels,
+    project,
     regions,
     serve,
     units,
@@ -40,7 +41,20 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
 
 
-for module in (demo, serve, db, levels, units, importing, indicators, georesources, crosswalk, regions, export):
+for module in (
+    demo,
+    serve,
+    db,
+    levels,
+    units,
+    importing,
+    indicators,
+    georesources,
+    crosswalk,
+    regions,
+    project,
+    export,
+):
     module.register(cli)
 
 

@@ -1,0 +1,125 @@
+"""``ortswissen project``: small-area population projections and their backtests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ortswissen.cli._common import RichProgress, console, db_option, handle_errors, open_cli_store, print_table
+from ortswissen.services.projections import run_backtest
+
+__all__ = ["register"]
+
+
+@click.group("project")
+def project() -> None:
+    """Bevölkerungsprognosen / population projections."""
+
+
+def _merge(items: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        new, sep, old = item.partition("=")
+        if not sep or not new or not old:
+            raise click.BadParameter(f"{item!r}: write NEW=OLD, e.g. 09041403=09041401")
+        out[new.strip()] = old.strip()
+    return out
+
+
+_LABELS = {"model": "model", "constant_share": "share", "linear_trend": "trend", "hamilton_perry": "Ham.-Perry"}
+_SIZE = {"0-2500": "<2.5k", "2500-5000": "2.5-5k", "5000-10000": "5-10k", "10000+": ">=10k"}
+
+
+@project.command("backtest")
+@db_option
+@click.option("--level", default="planungsraum", show_default=True, help="Units to project.")
+@click.option("--jump-off", "jump_offs", type=int, multiple=True, help="Jump-off year(s) [default: 2010 and 2015].")
+@click.option("--horizon", type=int, default=5, show_default=True, help="Years projected.")
+@click.option("--prefix", default="ewr_age_", show_default=True, help="Age-band indicators <prefix><from>_<to>.")
+@click.option("--merge", "merges", multiple=True, metavar="NEW=OLD", help="Count a later split unit with its origin.")
+@click.option("--base", type=int, default=5, show_default=True, help="Transitions pooled for the ratios.")
+@click.option("--prior-weight", type=float, default=1000.0, show_default=True, help="Shrinkage towards the district.")
+@click.option("--trajectories", type=int, default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--min-size", type=float, default=500.0, show_default=True, help="Leave out smaller areas.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the full reports as JSON.")
+def backtest_cmd(
+    db: str | None,
+    level: str,
+    jump_offs: tuple[int, ...],
+    horizon: int,
+    prefix: str,
+    merges: tuple[str, ...],
+    base: int,
+    prior_weight: float,
+    trajectories: int,
+    seed: int,
+    min_size: float,
+    json_path: str | None,
+) -> None:
+    """Project from past years and compare with what was counted (MAPE, MALPE, coverage).
+
+    Baselines in the same run: constant share of the city total (share), linear trend
+    (trend), plain Hamilton–Perry. MAPE/MALPE of area totals in %, "ages" the MAPE of the
+    nine age groups, then the MAPE of totals by area size.
+
+    Example: ``ortswissen project backtest --merge 09041403=09041401``.
+    """
+    with handle_errors():
+        store = open_cli_store(db)
+        try:
+            reports = run_backtest(
+                store,
+                level,
+                list(jump_offs) or [2010, 2015],
+                horizon=horizon,
+                prefix=prefix,
+                merge=_merge(merges),
+                base=base,
+                prior_weight=prior_weight,
+                trajectories=trajectories,
+                seed=seed,
+                min_size=min_size,
+                progress=RichProgress(),
+            )
+        finally:
+            store.close()
+    if json_path:
+        Path(json_path).write_text(json.dumps(reports, indent=1, ensure_ascii=False), encoding="utf-8")
+    for rep in reports:
+        rows = []
+        for name, m in rep["methods"].items():  # type: ignore[union-attr]
+            rows.append(
+                {
+                    "method": _LABELS.get(name, name),
+                    "MAPE": f"{m['mape']:.2f}",
+                    "MALPE": f"{m['malpe']:+.2f}",
+                    "ages": f"{m['age_groups']['mape']:.2f}",
+                    **{
+                        _SIZE.get(k, k): "" if v["mape"] is None else f"{v['mape']:.2f}"
+                        for k, v in m["by_size"].items()
+                    },
+                }
+            )
+        cols = list(rows[0])
+        print_table(
+            rows,
+            cols,
+            title=f"{rep['jump_off']} → {rep['target']}: {rep['areas']} areas "
+            f"({rep['areas_left_out']} below {rep['min_size']:.0f} left out)",
+        )
+        cov = rep["coverage"]
+        city = rep["city"]
+        console.print(
+            f"  city: projected {city['projected']:,.0f}, counted {city['actual']:,.0f} · "  # type: ignore[index]
+            f"80 % intervals cover {cov['80']['total']:.0%} of area totals "  # type: ignore[index]
+            f"({cov['80']['age_groups']:.0%} of age groups), "  # type: ignore[index]
+            f"95 %: {cov['95']['total']:.0%} ({cov['95']['age_groups']:.0%})"  # type: ignore[index]
+        )
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``project`` commands."""
+    cli.add_command(project)
