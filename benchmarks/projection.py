@@ -128,7 +128,10 @@ def _peer(areas: int, trajectories: int, years: int) -> dict[str, Any]:
 
 def _child(method: str, areas: int, trajectories: int, years: int, out: str) -> None:
     ensure_importable()
-    res = (_ours if method == "ours" else _peer)(areas, trajectories, years)
+    if method == "peer":
+        res = _peer(areas, trajectories, years)
+    else:
+        res = _ours(areas, trajectories, years, device="gpu" if method == "gpu" else "cpu")
     np.save(out, res.pop("q"))
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(res))
@@ -161,6 +164,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--gpu", action="store_true", help="Also time the optional GPU path (CuPy).")
     parser.add_argument("--areas", type=int, default=542)
     parser.add_argument("--trajectories", type=int, default=1000)
     parser.add_argument("--years", type=int, default=20)
@@ -214,8 +218,25 @@ def main() -> None:
             }
             result["speedup"] = p["wall_s"] / wall
             result["max_rel_diff_total_quantiles"] = rel
+        if args.gpu:
+            runs = []
+            for i in range(args.repeat):
+                r = _run("gpu", args.areas, args.trajectories, args.years, Path(tmp) / "gpu.npy")
+                log(f"gpu run {i + 1}/{args.repeat}: {r['wall_s']:.2f} s (first call {r['compile_s']:.1f} s)")
+                runs.append(r)
+            gwall = float(np.median([r["wall_s"] for r in runs]))
+            q_gpu, q_cpu = np.load(Path(tmp) / "gpu.npy"), np.load(Path(tmp) / "ours.npy")
+            result["gpu"] = {
+                "wall_s_median": gwall,
+                "wall_s_runs": [r["wall_s"] for r in runs],
+                "cell_steps_per_s": cells / gwall,
+                "speedup_over_cpu": wall / gwall,
+                "max_rel_diff_total_quantiles": float(
+                    np.max(np.abs(q_gpu[..., 0] - q_cpu[..., 0]) / np.maximum(q_cpu[..., 0], 1.0))
+                ),
+            }
     result["targets"] = {"cell_steps_per_s": 4e8, "wall_s": 6.0, "peak_rss_mb": 2048}
-    result["machine"] = machine(["numpy", "numba"])
+    result["machine"] = machine(["numpy", "numba", "cupy"] if args.gpu else ["numpy", "numba"])
     result["load_average"] = load_average()
     result["source"] = source_digest()
     if args.json:
@@ -230,6 +251,10 @@ def main() -> None:
         f"  ours: {o['wall_s_median']:.2f} s (median of {args.repeat}), {o['cell_steps_per_s']:.2e} cell-steps/s, "
         f"peak {o['peak_rss_mb']:.0f} MB"
     )
+    if "gpu" in result:
+        g = result["gpu"]
+        rate, times = f"{g['cell_steps_per_s']:.2e}", f"{g['speedup_over_cpu']:.1f}"
+        print(f"  gpu:  {g['wall_s_median']:.2f} s, {rate} cell-steps/s, {times}× the CPU")
     if "peer" in result:
         p = result["peer"]
         print(f"  peer: {p['wall_s']:.2f} s, {p['cell_steps_per_s']:.2e} cell-steps/s, peak {p['peak_rss_mb']:.0f} MB")

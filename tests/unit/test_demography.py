@@ -176,3 +176,5 @@ def test_projection_rejects_bad_shapes() -> None:
         project(stocks[-1], r, 2, control=[1.0])
     with pytest.raises(InvalidInput, match="share"):
         project(stocks[-1], r, 2, totals="magic")
+    with pytest.raises(InvalidInput, match="device"):
+        project(stocks[-1], r, 2, device="tpu")

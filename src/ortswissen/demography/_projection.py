@@ -267,14 +267,18 @@ def project(
     groups: Sequence[tuple[str, int, int]] = DEFAULT_GROUPS,
     quantiles: Sequence[float] = QUANTILES,
     e0: float = 81.0,
+    device: str = "cpu",
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
     """Project ``jump_off`` ``(units, sexes, 101)`` for ``years`` years (see the module doc).
 
     ``control``: city totals for years 1…n that replace the city path; ``additions``:
     ``(years, units, sexes, 101)`` persons added in each year. With ``uncertainty``,
-    ``trajectories`` seeded trajectories give the quantiles.
+    ``trajectories`` seeded trajectories give the quantiles; ``device="gpu"`` runs them on a
+    CUDA device through CuPy (optional; same draws, same quantiles up to rounding).
     """
+    if device not in ("cpu", "gpu"):
+        raise InvalidInput("device must be 'cpu' or 'gpu'")
     scenario = scenario or Scenario()
     pop = np.asarray(jump_off, dtype=np.float64)
     if pop.ndim != 3 or pop.shape[-1] != N_AGES:
@@ -379,14 +383,23 @@ def project(
     log_dev = np.zeros((trajectories, n_units))
     q = np.zeros((years, len(quantiles), n_units, len(gr)))
     out = np.zeros((n_units, len(gr), trajectories), dtype=np.float32)
+    stepper = None
+    if device == "gpu":
+        from ortswissen.demography._gpu import GpuStepper
+
+        stepper = GpuStepper(states, r_area, weights, gr, args)
+        del states
     for t in range(years):
         u = uncertainty.rho * u + sig[None] * rng.standard_normal((trajectories, n_units))
         c = uncertainty.rho * c + uncertainty.sigma_city * rng.standard_normal(trajectories)
         log_dev += drift + u + c[:, None] + city_drift[:, None]
         target = (area_target[t][None] * np.exp(log_dev)).astype(np.float32)
         add = zeros_add if additions is None else additions[t].astype(np.float32)
-        advance(states, r_area, add, weights, (drift + u).astype(np.float32), target, gr, out, *args)
-        q[t] = _quantiles(out, quantiles)
+        if stepper is not None:
+            q[t] = stepper.step(add, (drift + u).astype(np.float32), target, quantiles)
+        else:
+            advance(states, r_area, add, weights, (drift + u).astype(np.float32), target, gr, out, *args)
+            q[t] = _quantiles(out, quantiles)
         if progress:
             progress(t + 1, years)
     assumptions["uncertainty"] = {
@@ -398,5 +411,6 @@ def project(
         "sigma_city": uncertainty.sigma_city,
         "sigma_drift": uncertainty.sigma_drift,
         "ref_size": uncertainty.ref_size,
+        "device": device,
     }
     return Projection(point, single, q, city, tuple(groups), tuple(quantiles), assumptions)
