@@ -14,14 +14,17 @@ from ortswissen.demography._gpu import gpu_available
 needs_gpu = pytest.mark.skipif(not gpu_available(), reason="no CuPy with a CUDA device here (CI has no GPU)")
 
 
-@needs_gpu
-def test_gpu_and_cpu_give_the_same_quantiles() -> None:
-    rng = np.random.default_rng(4)
-    pop = rng.uniform(10, 80, size=(30, 2, N_AGES))
+def _model(seed: int, units: int) -> tuple[np.ndarray, ChangeRatios, Uncertainty]:
+    rng = np.random.default_rng(seed)
+    pop = rng.uniform(10, 80, size=(units, 2, N_AGES))
     ratios = np.clip(rng.normal(1.0, 0.03, size=pop.shape), 0.8, 1.2)
     ratios[..., 0] = 0.03
-    r = ChangeRatios(ratios, ratios.mean(axis=0), 5)
-    unc = Uncertainty(0.03, 0.5, 0.2, 0.004, sigma_drift=0.004)
+    return pop, ChangeRatios(ratios, ratios.mean(axis=0), 5), Uncertainty(0.03, 0.5, 0.2, 0.004, sigma_drift=0.004)
+
+
+@needs_gpu
+def test_gpu_and_cpu_give_the_same_quantiles() -> None:
+    pop, r, unc = _model(4, 30)
     cpu = project(pop, r, 10, uncertainty=unc, trajectories=500, seed=9)
     gpu = project(pop, r, 10, uncertainty=unc, trajectories=500, seed=9, device="gpu")
     assert cpu.quantiles is not None and gpu.quantiles is not None
@@ -34,12 +37,7 @@ def test_the_gpu_step_with_numpy_standing_in_gives_the_cpu_quantiles(monkeypatch
     import ortswissen.demography._gpu as gpu_module
 
     monkeypatch.setattr(gpu_module, "_cupy", lambda: np)
-    rng = np.random.default_rng(8)
-    pop = rng.uniform(10, 80, size=(12, 2, N_AGES))
-    ratios = np.clip(rng.normal(1.0, 0.03, size=pop.shape), 0.8, 1.2)
-    ratios[..., 0] = 0.03
-    r = ChangeRatios(ratios, ratios.mean(axis=0), 5)
-    unc = Uncertainty(0.03, 0.5, 0.2, 0.004, sigma_drift=0.004)
+    pop, r, unc = _model(8, 12)
     adds = np.zeros((6, *pop.shape))
     adds[:, 3, :, 30] = 5.0
     cpu = project(pop, r, 6, uncertainty=unc, trajectories=300, seed=2, additions=adds)

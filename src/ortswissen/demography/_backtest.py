@@ -27,7 +27,7 @@ from itertools import pairwise
 import numpy as np
 
 from ortswissen.demography._ages import N_AGES
-from ortswissen.demography._projection import Uncertainty, project
+from ortswissen.demography._projection import STATISTICAL_BANDS, Uncertainty, project
 from ortswissen.demography._ratios import FERTILE_AGES, estimate_ratios
 from ortswissen.errors import InvalidInput
 
@@ -37,13 +37,7 @@ BACKTEST_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("total", 0, N_AGES),
     ("age_under_1", 0, 1),
     ("age_1_6", 1, 6),
-    ("age_6_15", 6, 15),
-    ("age_15_18", 15, 18),
-    ("age_18_25", 18, 25),
-    ("age_25_55", 25, 55),
-    ("age_55_65", 55, 65),
-    ("age_65_80", 65, 80),
-    ("age_80_plus", 80, N_AGES),
+    *STATISTICAL_BANDS,
 )
 """The total and the nine age bands of the Berlin register statistics."""
 SIZE_CLASSES = ((0, 2500), (2500, 5000), (5000, 10000), (10000, None))

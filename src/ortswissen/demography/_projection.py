@@ -49,6 +49,7 @@ from ortswissen.errors import InvalidInput
 __all__ = [
     "DEFAULT_GROUPS",
     "QUANTILES",
+    "STATISTICAL_BANDS",
     "Projection",
     "Scenario",
     "Uncertainty",
@@ -56,18 +57,7 @@ __all__ = [
 ]
 
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
-DEFAULT_GROUPS: tuple[tuple[str, int, int], ...] = (
-    ("total", 0, N_AGES),
-    ("age_0", 0, 1),
-    ("age_1", 1, 2),
-    ("age_2", 2, 3),
-    ("age_3", 3, 4),
-    ("age_4", 4, 5),
-    ("age_5", 5, 6),
-    ("age_6", 6, 7),
-    ("age_under_3", 0, 3),
-    ("age_3_6", 3, 6),
-    ("age_under_6", 0, 6),
+STATISTICAL_BANDS: tuple[tuple[str, int, int], ...] = (
     ("age_6_15", 6, 15),
     ("age_15_18", 15, 18),
     ("age_18_25", 18, 25),
@@ -75,6 +65,15 @@ DEFAULT_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("age_55_65", 55, 65),
     ("age_65_80", 65, 80),
     ("age_80_plus", 80, N_AGES),
+)
+"""The age bands of the Berlin register statistics from age 6 on."""
+DEFAULT_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("total", 0, N_AGES),
+    *((f"age_{x}", x, x + 1) for x in range(7)),
+    ("age_under_3", 0, 3),
+    ("age_3_6", 3, 6),
+    ("age_under_6", 0, 6),
+    *STATISTICAL_BANDS,
 )
 """Output groups ``(name, from, to_exclusive)``: the total, single ages 0–6 for Kita
 planning, and the age bands of the Berlin statistics."""
