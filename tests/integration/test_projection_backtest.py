@@ -61,6 +61,15 @@ def test_intervals_cover_a_plausible_share(reports: list[dict]) -> None:
     assert 0.7 < reports[1]["coverage"]["80"]["total"] < 0.95
 
 
+def test_age_tilt_is_calibrated_before_the_jump_off(reports: list[dict]) -> None:
+    """The nested backtest one horizon earlier sets the tilt; age-group intervals then cover 70-95 %."""
+    for rep in reports:
+        tilt = rep["age_tilt"]
+        assert tilt["value"] > 1.0
+        assert abs(tilt["in_sample_coverage_80"] - 0.8) < 0.1
+        assert 0.7 < rep["coverage"]["80"]["age_groups"] < 0.95
+
+
 def test_backtest_records_its_assumptions(reports: list[dict]) -> None:
     a = reports[0]["assumptions"]
     assert a["uncertainty"]["trajectories"] == 400

@@ -116,7 +116,8 @@ def backtest_cmd(
             f"  city: projected {city['projected']:,.0f}, counted {city['actual']:,.0f} · "  # type: ignore[index]
             f"80 % intervals cover {cov['80']['total']:.0%} of area totals "  # type: ignore[index]
             f"({cov['80']['age_groups']:.0%} of age groups), "  # type: ignore[index]
-            f"95 %: {cov['95']['total']:.0%} ({cov['95']['age_groups']:.0%})"  # type: ignore[index]
+            f"95 %: {cov['95']['total']:.0%} ({cov['95']['age_groups']:.0%}) · "  # type: ignore[index]
+            f"age tilt {rep['age_tilt']['value']:g} (calibrated one horizon earlier)"  # type: ignore[index]
         )
 
 

@@ -15,7 +15,7 @@ Example:
 """
 
 from ortswissen.demography._ages import MAX_AGE, N_AGES, AgeBands, disaggregate, group_ages
-from ortswissen.demography._backtest import BACKTEST_GROUPS, backtest
+from ortswissen.demography._backtest import BACKTEST_GROUPS, backtest, calibrate_age_tilt
 from ortswissen.demography._projection import DEFAULT_GROUPS, QUANTILES, Projection, Scenario, Uncertainty, project
 from ortswissen.demography._ratios import FERTILE_AGES, ChangeRatios, estimate_ratios
 from ortswissen.demography._schedules import life_expectancy, migration_weights, survival
@@ -33,6 +33,7 @@ __all__ = [
     "Scenario",
     "Uncertainty",
     "backtest",
+    "calibrate_age_tilt",
     "disaggregate",
     "estimate_ratios",
     "group_ages",

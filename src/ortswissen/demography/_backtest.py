@@ -31,7 +31,7 @@ from ortswissen.demography._projection import STATISTICAL_BANDS, Uncertainty, pr
 from ortswissen.demography._ratios import FERTILE_AGES, estimate_ratios
 from ortswissen.errors import InvalidInput
 
-__all__ = ["BACKTEST_GROUPS", "SIZE_CLASSES", "backtest"]
+__all__ = ["BACKTEST_GROUPS", "SIZE_CLASSES", "TILT_CANDIDATES", "backtest", "calibrate_age_tilt"]
 
 BACKTEST_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("total", 0, N_AGES),
@@ -41,6 +41,7 @@ BACKTEST_GROUPS: tuple[tuple[str, int, int], ...] = (
 )
 """The total and the nine age bands of the Berlin register statistics."""
 SIZE_CLASSES = ((0, 2500), (2500, 5000), (5000, 10000), (10000, None))
+TILT_CANDIDATES = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 
 
 def _groups(single: np.ndarray, groups: Sequence[tuple[str, int, int]]) -> np.ndarray:
@@ -113,6 +114,54 @@ def _plain_hp(before: np.ndarray, now: np.ndarray, h: int, groups: Sequence[tupl
     return _groups(single[:, None, :], groups)
 
 
+def calibrate_age_tilt(
+    stocks: np.ndarray,
+    years: Sequence[int],
+    jump_off: int,
+    horizon: int,
+    *,
+    groups_of_units: Sequence[str] | None = None,
+    base: int = 5,
+    prior_weight: float = 1000.0,
+    trajectories: int = 200,
+    seed: int = 0,
+    min_size: float = 500.0,
+) -> tuple[float, float | None]:
+    """The age tilt whose 80 % intervals of age groups covered 80 % one horizon earlier.
+
+    Only data up to ``jump_off`` are used: a nested backtest from ``jump_off - horizon`` to
+    ``jump_off`` for each of :data:`TILT_CANDIDATES`. Returns the tilt and its in-sample
+    coverage, or ``(1.0, None)`` when the stocks do not reach back far enough.
+    """
+    years = list(years)
+    inner = jump_off - horizon
+    if inner not in years or years.index(inner) < 2:
+        return 1.0, None
+    i_inner = years.index(inner)
+    data = np.asarray(stocks)[: years.index(jump_off) + 1]
+    best: tuple[float, float] | None = None
+    for tilt in TILT_CANDIDATES:
+        rep = backtest(
+            data,
+            years[: len(data)],
+            inner,
+            horizon,
+            groups_of_units=groups_of_units,
+            base=min(base, i_inner),
+            prior_weight=prior_weight,
+            trajectories=trajectories,
+            seed=seed,
+            min_size=min_size,
+            age_tilt=tilt,
+            baselines=False,
+        )
+        cover = float(rep["coverage"]["80"]["age_groups"])  # type: ignore[index]
+        if best is None or abs(cover - 0.8) < abs(best[1] - 0.8):
+            best = (tilt, cover)
+    assert best is not None
+    return best
+
+
 def backtest(
     stocks: np.ndarray,
     years: Sequence[int],
@@ -125,8 +174,13 @@ def backtest(
     trajectories: int = 1000,
     seed: int = 0,
     min_size: float = 500.0,
+    age_tilt: float | None = None,
+    baselines: bool = True,
 ) -> dict[str, object]:
     """Backtest on annual stocks ``(years, units, sexes, 101)`` labelled by ``years``.
+
+    ``age_tilt=None`` calibrates it by :func:`calibrate_age_tilt` (data up to the jump-off
+    only); ``baselines=False`` skips the baselines (used by that calibration).
 
     Example:
         >>> rng = np.random.default_rng(3)
@@ -134,13 +188,16 @@ def backtest(
         >>> r = backtest(s, list(range(2000, 2012)), 2006, 5, trajectories=100, min_size=0)
         >>> sorted(r["methods"]), r["areas"]
         (['constant_share', 'hamilton_perry', 'linear_trend', 'model'], 30)
+        >>> r["age_tilt"]["value"] in TILT_CANDIDATES
+        True
     """
     years = list(years)
     if jump_off not in years or jump_off + horizon not in years:
         raise InvalidInput(f"the backtest needs stocks for {jump_off} and {jump_off + horizon}")
     i0 = years.index(jump_off)
-    if i0 < base or i0 < horizon:
-        raise InvalidInput(f"a jump-off in {jump_off} needs {max(base, horizon)} earlier years of stocks")
+    need = max(base, horizon) if baselines else base
+    if i0 < need:
+        raise InvalidInput(f"a jump-off in {jump_off} needs {need} earlier years of stocks")
     if any(b - a != 1 for a, b in pairwise(years)):
         raise InvalidInput("backtests need consecutive annual stocks")
     stocks = np.asarray(stocks, dtype=float)
@@ -149,18 +206,39 @@ def backtest(
     keep = sizes >= min_size
     actual = _groups(stocks[i0 + horizon], BACKTEST_GROUPS)
 
+    tilt_coverage = None
+    if age_tilt is None:
+        age_tilt, tilt_coverage = calibrate_age_tilt(
+            stocks,
+            years,
+            jump_off,
+            horizon,
+            groups_of_units=groups_of_units,
+            base=base,
+            prior_weight=prior_weight,
+            seed=seed,
+            min_size=min_size,
+        )
     ratios = estimate_ratios(stocks[i0 - base : i0 + 1], groups_of_units, prior_weight=prior_weight)
     unc = Uncertainty.calibrate(stocks[: i0 + 1].sum(axis=(2, 3)))
-    res = project(pop0, ratios, horizon, uncertainty=unc, trajectories=trajectories, seed=seed, groups=BACKTEST_GROUPS)
+    res = project(
+        pop0,
+        ratios,
+        horizon,
+        uncertainty=unc,
+        trajectories=trajectories,
+        seed=seed,
+        groups=BACKTEST_GROUPS,
+        age_tilt=age_tilt,
+    )
     model = res.point[horizon]
     city = res.city[horizon]
     share = _groups(pop0, BACKTEST_GROUPS) / max(pop0.sum(), 1e-9) * city
-    methods = {
-        "model": model,
-        "constant_share": share,
-        "linear_trend": _linear(stocks[i0 - base : i0 + 1], horizon, BACKTEST_GROUPS),
-        "hamilton_perry": _plain_hp(stocks[i0 - horizon], pop0, horizon, BACKTEST_GROUPS),
-    }
+    methods = {"model": model}
+    if baselines:
+        methods["constant_share"] = share
+        methods["linear_trend"] = _linear(stocks[i0 - base : i0 + 1], horizon, BACKTEST_GROUPS)
+        methods["hamilton_perry"] = _plain_hp(stocks[i0 - horizon], pop0, horizon, BACKTEST_GROUPS)
     report: dict[str, object] = {
         "jump_off": jump_off,
         "target": jump_off + horizon,
@@ -181,15 +259,18 @@ def backtest(
         cells = actual[keep, 1:] >= 50
         inside_groups = ((actual[keep, 1:] >= lo[keep, 1:]) & (actual[keep, 1:] <= hi[keep, 1:]))[cells]
         cover[inner] = {"total": float(inside_total.mean()), "age_groups": float(inside_groups.mean())}
+    report["coverage"] = cover
+    report["age_tilt"] = {"value": age_tilt, "in_sample_coverage_80": tilt_coverage}
+    report["assumptions"] = res.assumptions
+    if not baselines:
+        return report
     best = min((m for m in methods if m != "model"), key=lambda m: report["methods"][m]["mape"])  # type: ignore[index]
     best_groups = min((m for m in methods if m != "model"), key=lambda m: report["methods"][m]["age_groups"]["mape"])  # type: ignore[index]
     mm = report["methods"]["model"]  # type: ignore[index]
-    report["coverage"] = cover
     report["best_baseline"] = {
         "total": best,
         "total_improvement": 1 - mm["mape"] / report["methods"][best]["mape"],  # type: ignore[index]
         "age_groups": best_groups,
         "age_groups_improvement": 1 - mm["age_groups"]["mape"] / report["methods"][best_groups]["age_groups"]["mape"],  # type: ignore[index]
     }
-    report["assumptions"] = res.assumptions
     return report

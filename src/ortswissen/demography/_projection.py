@@ -266,6 +266,7 @@ def project(
     groups: Sequence[tuple[str, int, int]] = DEFAULT_GROUPS,
     quantiles: Sequence[float] = QUANTILES,
     e0: float = 81.0,
+    age_tilt: float = 1.0,
     device: str = "cpu",
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
@@ -275,6 +276,8 @@ def project(
     ``(years, units, sexes, 101)`` persons added in each year. With ``uncertainty``,
     ``trajectories`` seeded trajectories give the quantiles; ``device="gpu"`` runs them on a
     CUDA device through CuPy (optional; same draws, same quantiles up to rounding).
+    ``age_tilt`` scales how strongly a shock shifts the age structure (calibrated by
+    :func:`~ortswissen.demography.calibrate_age_tilt`).
     """
     if device not in ("cpu", "gpu"):
         raise InvalidInput("device must be 'cpu' or 'gpu'")
@@ -366,7 +369,7 @@ def project(
     if trajectories < 2:
         raise InvalidInput("a stochastic projection needs at least two trajectories")
     rng = np.random.default_rng(seed)
-    weights = migration_weights(ratios.city, pop.sum(axis=0), e0).astype(np.float32)
+    weights = (age_tilt * migration_weights(ratios.city, pop.sum(axis=0), e0)).astype(np.float32)
     sig = uncertainty.sigma(pop.sum(axis=(1, 2)))
     states = np.repeat(pop[None].astype(np.float32), trajectories, axis=0)
     u = np.zeros((trajectories, n_units))
@@ -410,6 +413,7 @@ def project(
         "sigma_city": uncertainty.sigma_city,
         "sigma_drift": uncertainty.sigma_drift,
         "ref_size": uncertainty.ref_size,
+        "age_tilt": age_tilt,
         "device": device,
     }
     return Projection(point, single, q, city, tuple(groups), tuple(quantiles), assumptions)
