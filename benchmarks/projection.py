@@ -60,7 +60,7 @@ def _inputs(areas: int, seed: int = 0) -> dict[str, Any]:
     return {"pop": pop, "ratios": ChangeRatios(ratios, city, 5), "unc": unc}
 
 
-def _ours(areas: int, trajectories: int, years: int) -> dict[str, Any]:
+def _ours(areas: int, trajectories: int, years: int, device: str = "cpu") -> dict[str, Any]:
     from ortswissen.demography import project
 
     d = _inputs(areas)
@@ -71,10 +71,11 @@ def _ours(areas: int, trajectories: int, years: int) -> dict[str, Any]:
         1,
         uncertainty=d["unc"],
         trajectories=2,
+        device=device,
     )
     compile_s = time.perf_counter() - t
     t = time.perf_counter()
-    res = project(d["pop"], d["ratios"], years, uncertainty=d["unc"], trajectories=trajectories, seed=1)
+    res = project(d["pop"], d["ratios"], years, uncertainty=d["unc"], trajectories=trajectories, seed=1, device=device)
     wall = time.perf_counter() - t
     return {"wall_s": wall, "compile_s": compile_s, "q": res.quantiles}
 
@@ -176,6 +177,12 @@ def main() -> None:
         return
     if args.quick:
         args.areas, args.trajectories, args.repeat = 60, 200, 1
+    if args.gpu:
+        ensure_importable()
+        from ortswissen.demography._gpu import gpu_available
+
+        if not gpu_available():
+            sys.exit("--gpu: CuPy sees no CUDA device on this machine")
     import tempfile
 
     cells = args.areas * args.trajectories * args.years * 2 * N_AGES

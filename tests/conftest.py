@@ -38,6 +38,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI, which must provide everything the tests need: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` run only where CuPy sees a CUDA device; elsewhere they are deselected.
+
+    A GPU is optional hardware (CI has none), not a missing install step, so these tests are
+    left out of the run and reported as deselected, never counted as passed or skipped.
+    """
+    gpu_tests = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_tests:
+        return
+    from ortswissen.demography._gpu import gpu_available
+
+    if gpu_available():
+        return
+    config.hook.pytest_deselected(items=gpu_tests)
+    items[:] = [item for item in items if not item.get_closest_marker("gpu")]
+
+
 def _need(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (required in CI)")

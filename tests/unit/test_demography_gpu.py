@@ -9,9 +9,6 @@ import numpy as np
 import pytest
 
 from ortswissen.demography import N_AGES, ChangeRatios, Uncertainty, project
-from ortswissen.demography._gpu import gpu_available
-
-needs_gpu = pytest.mark.skipif(not gpu_available(), reason="no CuPy with a CUDA device here (CI has no GPU)")
 
 
 def _model(seed: int, units: int) -> tuple[np.ndarray, ChangeRatios, Uncertainty]:
@@ -22,7 +19,7 @@ def _model(seed: int, units: int) -> tuple[np.ndarray, ChangeRatios, Uncertainty
     return pop, ChangeRatios(ratios, ratios.mean(axis=0), 5), Uncertainty(0.03, 0.5, 0.2, 0.004, sigma_drift=0.004)
 
 
-@needs_gpu
+@pytest.mark.gpu  # deselected where CuPy sees no CUDA device (tests/conftest.py)
 def test_gpu_and_cpu_give_the_same_quantiles() -> None:
     pop, r, unc = _model(4, 30)
     cpu = project(pop, r, 10, uncertainty=unc, trajectories=500, seed=9)
