@@ -61,7 +61,6 @@ import json
 import math
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -98,12 +97,6 @@ ENDPOINTS = ("ogc-items", "values-json", "values-geojson")
 
 
 # -- servers ---------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
 
 
@@ -217,8 +210,9 @@ def ours_server(db: Path, workdir: Path, *, profile_to: Path | None = None) -> S
     import fastapi
 
     from ortswissen._version import __version__
+    from ortswissen.devserver import free_port
 
-    port = _free_port()
+    port = free_port(HOST)
     script = Path(sys.executable).with_name("ortswissen")
     env = _env_with_sources()
     if profile_to is not None:
@@ -317,7 +311,10 @@ def peer_server(
     """pygeoapi's Starlette app under uvicorn, one process, with ours' event loop and HTTP implementation."""
     import yaml
 
-    port = _free_port()
+    _ensure_importable()
+    from ortswissen.devserver import free_port
+
+    port = free_port(HOST)
     config, openapi = workdir / "pygeoapi-config.yml", workdir / "pygeoapi-openapi.yml"
     config.write_text(yaml.safe_dump(pygeoapi_config(geojson, collection, bbox, port, title)), encoding="utf-8")
     env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import need
 from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.testing import SyntheticMunicipality, synthetic_municipality
@@ -53,12 +54,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     config.hook.pytest_deselected(items=gpu_tests)
     items[:] = [item for item in items if not item.get_closest_marker("gpu")]
-
-
-def _need(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -124,5 +119,5 @@ def berlin() -> Path:
     for candidate in candidates:
         if candidate and (Path(candidate) / "MANIFEST.csv").exists():
             return Path(candidate)
-    _need("the Berlin data collection (../shared/data/berlin) is not available")
+    need("the Berlin data collection (../shared/data/berlin) is not available")
     raise AssertionError("unreachable")

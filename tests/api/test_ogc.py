@@ -18,6 +18,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
+from backends import need
 from ortswissen.config import Settings
 from ortswissen.devserver import served
 from ortswissen.ports import Store
@@ -25,20 +26,12 @@ from ortswissen.storage import open_store
 from ortswissen.testing import SyntheticMunicipality
 from ortswissen.web import create_app
 
-IN_CI = os.environ.get("ORTSWISSEN_CI") == "1"
 LEVELS = ["stadt", "bezirk", "quartier", "block"]
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
 OAS30 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG25832 = "http://www.opengis.net/def/crs/EPSG/0/25832"
-
-
-def _need(reason: str) -> None:
-    """Skip for a missing prerequisite; fail in CI (the rule of ``_need`` in tests/conftest.py)."""
-    if IN_CI:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -377,7 +370,7 @@ def test_gdal_pages_through_next_links_and_filters_by_bbox(server: str) -> None:
 def test_ogrinfo_lists_the_layer(server: str) -> None:
     ogrinfo = shutil.which("ogrinfo")
     if ogrinfo is None:
-        _need("ogrinfo is not installed (apt-get install gdal-bin)")
+        need("ogrinfo is not installed (apt-get install gdal-bin)")
     assert ogrinfo is not None
     result = subprocess.run(
         [ogrinfo, "-ro", "-so", f"OAPIF:{server}/ogc", "quartier"],
