@@ -92,21 +92,10 @@ def _peer(areas: int, trajectories: int, years: int) -> dict[str, Any]:
     w = migration_weights(d["ratios"].city, pop.sum(axis=0)).astype(np.float32)
     share = pop.sum(axis=(1, 2)) / pop.sum()
     targets = share[None, :] * det.city[1:, None]
-    rng = np.random.default_rng(1)
-    sig = unc.sigma(pop.sum(axis=(1, 2)))
-    # the same random draws in the same order as ours
-    u = np.zeros((trajectories, areas))
-    drift = unc.sigma_drift * (sig / unc.sigma_ref)[None] * rng.standard_normal((trajectories, areas))
-    city_drift = unc.sigma_city * rng.standard_normal(trajectories)
-    c = np.zeros(trajectories)
-    shocks, devs = [], []
-    dev = np.zeros((trajectories, areas))
-    for _ in range(years):
-        u = unc.rho * u + sig[None] * rng.standard_normal((trajectories, areas))
-        c = unc.rho * c + unc.sigma_city * rng.standard_normal(trajectories)
-        dev = dev + drift + u + c[:, None] + city_drift[:, None]
-        shocks.append(drift + u)
-        devs.append(dev.copy())
+    # the same random draws in the same order as ours (the shocks are not what is timed apart)
+    paths = list(unc.shock_paths(pop.sum(axis=(1, 2)), trajectories, years, seed=1))
+    shocks = [shock for shock, _ in paths]
+    devs = [dev for _, dev in paths]
     q = np.zeros((years, len(QUANTILES), areas, len(DEFAULT_GROUPS)))
     for a in range(areas):
         state = np.repeat(pop[a][None].astype(np.float32), trajectories, axis=0)  # (J, S, N)

@@ -35,7 +35,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -113,7 +113,8 @@ class Uncertainty:
     Per year an area's log share moves by ``drift + e_t``: ``drift`` is drawn once per
     trajectory with sd ``sigma_drift``, ``e_t`` is AR(1) (``rho``) with sd ``sigma_ref``;
     both scale with ``(size / ref_size) ** -size_elasticity``. The city's growth rate moves
-    by a drift with sd ``sigma_city``. ``calibrate`` estimates all of it from the base period.
+    by a drift with sd ``sigma_city``. ``calibrate`` estimates these from the base period and
+    sets ``rho`` to 0 (the drift carries the persistence); a given ``rho`` is used as is.
     """
 
     sigma_ref: float
@@ -128,6 +129,38 @@ class Uncertainty:
         """Yearly shock sd of areas with these populations."""
         sizes = np.maximum(np.asarray(sizes, dtype=float), 50.0)
         return self.sigma_ref * (sizes / self.ref_size) ** (-self.size_elasticity)
+
+    def shock_paths(
+        self, sizes: np.ndarray, trajectories: int, years: int, seed: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per year: the shock of every trajectory and area ``(J, A)`` and the summed log share deviation.
+
+        The draws of a seed are fixed in this order (drifts, then per year area noise and city
+        noise), so every path of the projection — the CPU kernel, the GPU, the benchmark's
+        peer — sees the same trajectories.
+
+        Example:
+            >>> u = Uncertainty(0.02, 0.5, 0.0, 0.0, sigma_drift=0.01)
+            >>> [dev.shape for _, dev in u.shock_paths(np.array([100.0, 900.0]), 3, 2, seed=1)]
+            [(3, 2), (3, 2)]
+        """
+        rng = np.random.default_rng(seed)
+        n_units = len(sizes)
+        sig = self.sigma(sizes)
+        drift = (
+            self.sigma_drift * (sig / self.sigma_ref)[None] * rng.standard_normal((trajectories, n_units))
+            if self.sigma_ref > 0
+            else np.zeros((trajectories, n_units))
+        )
+        city_drift = self.sigma_city * rng.standard_normal(trajectories)
+        u = np.zeros((trajectories, n_units))
+        c = np.zeros(trajectories)
+        log_dev = np.zeros((trajectories, n_units))
+        for _ in range(years):
+            u = self.rho * u + sig[None] * rng.standard_normal((trajectories, n_units))
+            c = self.rho * c + self.sigma_city * rng.standard_normal(trajectories)
+            log_dev = log_dev + drift + u + c[:, None] + city_drift[:, None]
+            yield (drift + u).astype(np.float32), log_dev
 
     @classmethod
     def calibrate(cls, totals: np.ndarray, *, ref_size: float = 7500.0, max_horizon: int = 5) -> Uncertainty:
@@ -368,21 +401,8 @@ def project(
     # 6. stochastic trajectories, quantiles year by year
     if trajectories < 2:
         raise InvalidInput("a stochastic projection needs at least two trajectories")
-    rng = np.random.default_rng(seed)
     weights = (age_tilt * migration_weights(ratios.city, pop.sum(axis=0), e0)).astype(np.float32)
-    sig = uncertainty.sigma(pop.sum(axis=(1, 2)))
     states = np.repeat(pop[None].astype(np.float32), trajectories, axis=0)
-    u = np.zeros((trajectories, n_units))
-    drift = (
-        uncertainty.sigma_drift
-        * (sig / max(uncertainty.sigma_ref, 1e-12))[None]
-        * rng.standard_normal((trajectories, n_units))
-        if uncertainty.sigma_ref > 0
-        else np.zeros((trajectories, n_units))
-    )
-    city_drift = uncertainty.sigma_city * rng.standard_normal(trajectories)
-    c = np.zeros(trajectories)
-    log_dev = np.zeros((trajectories, n_units))
     q = np.zeros((years, len(quantiles), n_units, len(gr)))
     out = np.zeros((n_units, len(gr), trajectories), dtype=np.float32)
     stepper = None
@@ -391,16 +411,14 @@ def project(
 
         stepper = GpuStepper(states, r_area, weights, gr, args)
         del states
-    for t in range(years):
-        u = uncertainty.rho * u + sig[None] * rng.standard_normal((trajectories, n_units))
-        c = uncertainty.rho * c + uncertainty.sigma_city * rng.standard_normal(trajectories)
-        log_dev += drift + u + c[:, None] + city_drift[:, None]
+    paths = uncertainty.shock_paths(pop.sum(axis=(1, 2)), trajectories, years, seed)
+    for t, (shock, log_dev) in enumerate(paths):
         target = (area_target[t][None] * np.exp(log_dev)).astype(np.float32)
         add = zeros_add if additions is None else additions[t].astype(np.float32)
         if stepper is not None:
-            q[t] = stepper.step(add, (drift + u).astype(np.float32), target, quantiles)
+            q[t] = stepper.step(add, shock, target, quantiles)
         else:
-            advance(states, r_area, add, weights, (drift + u).astype(np.float32), target, gr, out, *args)
+            advance(states, r_area, add, weights, shock, target, gr, out, *args)
             q[t] = _quantiles(out, quantiles)
         if progress:
             progress(t + 1, years)
