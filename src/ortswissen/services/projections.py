@@ -67,12 +67,11 @@ def load_age_stocks(
     missing in some year count 0 there and are reported by the backtest's size filter.
     """
     merge = dict(merge or {})
-    ids = [m.id for m in store.list_indicators() if band_of(m.id, prefix)]
-    if not ids:
+    found = {m.id: label for m in store.list_indicators() if (label := band_of(m.id, prefix))}
+    if not found:
         raise InvalidInput(f"no age-band indicators named '{prefix}<from>_<to>' in the store")
-    bands = AgeBands.parse([band_of(i, prefix) or "" for i in ids])
-    order = {band_of(i, prefix): i for i in ids}
-    ordered = [order[key] for key in _keys(bands)]
+    ordered = sorted(found, key=lambda i: int(found[i].rstrip("+").split("-")[0]))  # by the band's start
+    bands = AgeBands.parse([found[i] for i in ordered])
     values = store.read_values(ordered, level_id=level, scenario="observed")
     if values.empty:
         raise InvalidInput(f"no values of {prefix}* on level {level!r}")
@@ -93,10 +92,6 @@ def load_age_stocks(
     dates = sorted(values.groupby("year")["date"].max().tolist())
     single = disaggregate(counts, bands)[:, :, None, :]
     return AgeStocks(single, years, units, dates, bands, ordered, merge)
-
-
-def _keys(bands: AgeBands) -> list[str]:
-    return [f"{lo}+" if hi is None else f"{lo}-{hi}" for lo, hi in zip(bands.starts, bands.ends, strict=True)]
 
 
 def run_backtest(
