@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ortswissen.cli._common import RichProgress, console, db_option, handle_errors, open_cli_store, print_table
-from ortswissen.services.projections import run_backtest
 
 __all__ = ["register"]
 
@@ -67,6 +66,8 @@ def backtest_cmd(
 
     Example: ``ortswissen project backtest --merge 09041403=09041401``.
     """
+    from ortswissen.services.projections import run_backtest  # loads Numba: only when this command runs
+
     with handle_errors():
         store = open_cli_store(db)
         try:
