@@ -178,3 +178,25 @@ def test_projection_rejects_bad_shapes() -> None:
         project(stocks[-1], r, 2, totals="magic")
     with pytest.raises(InvalidInput, match="device"):
         project(stocks[-1], r, 2, device="tpu")
+
+
+def test_aggregate_quantiles_are_quantiles_of_trajectory_sums() -> None:
+    """One label per unit reproduces the unit quantiles; one label for all is narrower than their sum."""
+    from ortswissen.demography import Uncertainty, estimate_ratios, project
+
+    rng = np.random.default_rng(5)
+    stocks = rng.poisson(40, size=(6, 5, 1, 101)).astype(float)
+    perm = np.array([3, 0, 4, 1, 2])
+    res = project(
+        stocks[-1],
+        estimate_ratios(stocks),
+        3,
+        trajectories=300,
+        seed=2,
+        uncertainty=Uncertainty(0.05, 0.5, 0.0, 0.01),
+        aggregates=[perm, np.zeros(5, dtype=int)],
+    )
+    by_unit, city = res.aggregate_quantiles
+    assert np.allclose(by_unit[:, :, perm], res.quantiles, rtol=1e-5)
+    lo, hi = city[-1, 0, 0, 0], city[-1, -1, 0, 0]
+    assert res.quantiles[-1, 0, :, 0].sum() < lo < hi < res.quantiles[-1, -1, :, 0].sum()

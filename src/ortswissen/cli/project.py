@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,6 +121,130 @@ def backtest_cmd(
             f"95 %: {cov['95']['total']:.0%} ({cov['95']['age_groups']:.0%}) · "  # type: ignore[index]
             f"age tilt {rep['age_tilt']['value']:g} (calibrated one horizon earlier)"  # type: ignore[index]
         )
+
+
+def _control(path: str | None) -> dict[int, float] | None:
+    """City totals by year from a CSV ``year;total`` (``,`` or ``;``)."""
+    if path is None:
+        return None
+    import pandas as pd
+
+    table = pd.read_csv(path, sep=None, engine="python")
+    cols = {c.lower().strip(): c for c in table.columns}
+    if "year" not in cols or "total" not in cols:
+        raise click.BadParameter(f"{path}: needs the columns year and total", param_hint="--control")
+    return {int(y): float(t) for y, t in zip(table[cols["year"]], table[cols["total"]], strict=True)}
+
+
+@project.command("run")
+@db_option
+@click.option("--level", default="planungsraum", show_default=True, help="Units to project.")
+@click.option("--horizon", type=int, default=17, show_default=True, help="Years projected.")
+@click.option("--jump-off", "jump_off", type=click.DateTime(["%Y-%m-%d"]), help="Base date [default: last stocks].")
+@click.option("--jump-off-band", "jump_off_bands", multiple=True, help="Observed age-band indicator at the jump-off.")
+@click.option("--lor-bands", is_flag=True, help="Jump-off bands = the Berlin LOR table (residents_age_under_6 …).")
+@click.option("--prefix", default="ewr_age_", show_default=True, help="Age-band stocks <prefix><from>_<to>.")
+@click.option("--crosswalk", help="Re-express the stocks through this crosswalk first.")
+@click.option("--scenario", "scenarios", multiple=True, type=click.Choice(["low", "medium", "high"]))
+@click.option("--trajectories", type=int, default=1000, show_default=True, help="0: no quantiles.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--base", type=int, default=5, show_default=True, help="Transitions pooled for the ratios.")
+@click.option("--prior-weight", type=float, default=1000.0, show_default=True, help="Shrinkage towards the district.")
+@click.option("--control", "control_path", type=click.Path(exists=True, dir_okay=False), help="City totals CSV.")
+@click.option("--no-derive", is_flag=True, help="Do not aggregate to upper levels / recompute dependants.")
+def run_cmd(
+    db: str | None,
+    level: str,
+    horizon: int,
+    jump_off: Any,
+    jump_off_bands: tuple[str, ...],
+    lor_bands: bool,
+    prefix: str,
+    crosswalk: str | None,
+    scenarios: tuple[str, ...],
+    trajectories: int,
+    seed: int,
+    base: int,
+    prior_weight: float,
+    control_path: str | None,
+    no_derive: bool,
+) -> None:
+    """Project the population of every unit and store it (status projected, one scenario each).
+
+    Stores the variants low/medium/high and the 2.5/10/50/90/97.5 % quantiles of the
+    stochastic trajectories around medium (scenarios medium_q025 … medium_q975).
+
+    Example (the Berlin demo): ``ortswissen project run --jump-off 2023-12-31 --lor-bands
+    --crosswalk planungsraum_2006_2021``.
+    """
+    from ortswissen.services.indicators import recompute_after_import
+    from ortswissen.services.projection_runs import LOR_BANDS, output_groups, run_projection
+
+    bands = list(jump_off_bands) or ([b[0] for b in LOR_BANDS] if lor_bands else None)
+    with handle_errors():
+        store = open_cli_store(db, write=True)
+        try:
+            run = run_projection(
+                store,
+                level,
+                horizon=horizon,
+                jump_off=jump_off.date() if jump_off else None,
+                jump_off_bands=bands,
+                prefix=prefix,
+                crosswalk=crosswalk,
+                scenarios=list(scenarios) or ["medium", "low", "high"],
+                trajectories=trajectories,
+                seed=seed,
+                base=base,
+                prior_weight=prior_weight,
+                control=_control(control_path),
+                progress=RichProgress(),
+            )
+            if not no_derive:
+                recompute_after_import(store, [g[0] for g in output_groups()])
+        finally:
+            store.close()
+    rows = [
+        {"scenario": name, **{str(run.years[i - 1]): f"{v:,.0f}" for i, v in enumerate(path) if i and i % 4 == 0}}
+        for name, path in run.city.items()
+    ]
+    print_table(rows, list(rows[0]), title=f"{run.run_id}: {run.units} units of {level}, jump-off {run.jump_off}")
+    console.print(f"  {run.written:,} values stored; scenarios {', '.join(run.scenarios)}")
+
+
+@project.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_cmd(db: str | None, as_json: bool) -> None:
+    """Stored projection runs with their assumptions' key figures."""
+    from ortswissen.services.projection_runs import list_runs
+
+    with handle_errors():
+        store = open_cli_store(db)
+        try:
+            runs = list_runs(store)
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(runs, indent=1, ensure_ascii=False))
+        return
+    rows = [
+        {
+            "run": r["run_id"],
+            "level": r["level"],
+            "jump-off": r["jump_off"],
+            "years": f"{r['years'][0]}–{r['years'][-1]}" if r["years"] else "",
+            "scenarios": len(r["scenarios"]),
+            "trajectories": r["trajectories"],
+            "seed": r["seed"],
+            "values": f"{r['rows']:,}",
+        }
+        for r in runs
+    ]
+    if not rows:
+        console.print("no projection runs stored yet: ortswissen project run …")
+        return
+    print_table(rows, list(rows[0]), title="Prognoseläufe / projection runs")
 
 
 def register(cli: click.Group) -> None:

@@ -14,7 +14,7 @@ Example:
     1000.0
 """
 
-from ortswissen.demography._ages import MAX_AGE, N_AGES, AgeBands, disaggregate, group_ages
+from ortswissen.demography._ages import MAX_AGE, N_AGES, AgeBands, disaggregate, fit_to_bands, group_ages
 from ortswissen.demography._backtest import BACKTEST_GROUPS, backtest, calibrate_age_tilt
 from ortswissen.demography._projection import DEFAULT_GROUPS, QUANTILES, Projection, Scenario, Uncertainty, project
 from ortswissen.demography._ratios import FERTILE_AGES, ChangeRatios, estimate_ratios
@@ -36,6 +36,7 @@ __all__ = [
     "calibrate_age_tilt",
     "disaggregate",
     "estimate_ratios",
+    "fit_to_bands",
     "group_ages",
     "life_expectancy",
     "migration_weights",

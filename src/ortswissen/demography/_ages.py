@@ -32,7 +32,7 @@ from scipy.interpolate import PchipInterpolator
 
 from ortswissen.errors import InvalidInput
 
-__all__ = ["MAX_AGE", "N_AGES", "OPEN_BAND_DECLINE", "AgeBands", "disaggregate", "group_ages"]
+__all__ = ["MAX_AGE", "N_AGES", "OPEN_BAND_DECLINE", "AgeBands", "disaggregate", "fit_to_bands", "group_ages"]
 
 MAX_AGE = 100
 """The open age group: ages ``MAX_AGE`` and older share the last cell."""
@@ -166,3 +166,33 @@ def group_ages(single: np.ndarray, groups: Sequence[tuple[int, int | None]]) -> 
     return np.stack(
         [single[..., lo : (N_AGES if hi is None else min(hi, N_AGES))].sum(axis=-1) for lo, hi in groups], axis=-1
     )
+
+
+def fit_to_bands(pattern: np.ndarray, counts: np.ndarray, bands: AgeBands) -> np.ndarray:
+    """Single years that keep ``counts`` per band and ``pattern``'s age profile inside each band.
+
+    Used for a jump-off that is newer than the single-year series: the latest single-year
+    stocks of an area give the shape within a band, the newer band counts the level. Where the
+    pattern has nobody in a band, that band is split by :func:`disaggregate` instead.
+    Leading axes of ``pattern`` (..., 101) and ``counts`` (..., bands) must agree.
+
+    Example:
+        >>> bands = AgeBands.parse(["0-2", "2+"])
+        >>> pattern = np.zeros(101); pattern[0], pattern[1], pattern[5] = 3.0, 1.0, 2.0
+        >>> out = fit_to_bands(pattern, np.array([8.0, 10.0]), bands)
+        >>> out[:2].tolist(), float(out[2:].sum()), float(out[5])
+        ([6.0, 2.0], 10.0, 10.0)
+    """
+    pattern = np.asarray(pattern, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    if pattern.shape[-1] != N_AGES or counts.shape[-1] != len(bands) or pattern.shape[:-1] != counts.shape[:-1]:
+        raise InvalidInput(f"pattern (..., {N_AGES}) and band counts (..., {len(bands)}) do not fit together")
+    fallback = disaggregate(counts, bands)
+    out = np.empty_like(pattern)
+    for i, (lo, hi) in enumerate(zip(bands.starts, bands.ends, strict=True)):
+        stop = N_AGES if hi is None else min(hi, N_AGES)
+        part = np.maximum(pattern[..., lo:stop], 0.0)
+        s = part.sum(axis=-1, keepdims=True)
+        scaled = part / np.where(s > 0, s, 1.0) * counts[..., i : i + 1]
+        out[..., lo:stop] = np.where(s > 0, scaled, fallback[..., lo:stop])
+    return out

@@ -254,6 +254,8 @@ class Projection:
     groups: tuple[tuple[str, int, int], ...]
     quantile_levels: tuple[float, ...]
     assumptions: dict[str, object]
+    aggregate_quantiles: tuple[np.ndarray, ...] = ()
+    """Per entry of ``aggregates``: ``(years, len(QUANTILES), labels, groups)``."""
 
 
 def _quantiles(x: np.ndarray, levels: Sequence[float]) -> np.ndarray:
@@ -301,6 +303,7 @@ def project(
     e0: float = 81.0,
     age_tilt: float = 1.0,
     device: str = "cpu",
+    aggregates: Sequence[np.ndarray] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
     """Project ``jump_off`` ``(units, sexes, 101)`` for ``years`` years (see the module doc).
@@ -311,6 +314,9 @@ def project(
     CUDA device through CuPy (optional; same draws, same quantiles up to rounding).
     ``age_tilt`` scales how strongly a shock shifts the age structure (calibrated by
     :func:`~ortswissen.demography.calibrate_age_tilt`).
+    ``aggregates``: integer labels (one per unit, e.g. the district of each area); the
+    quantiles of their trajectory sums come back in ``Projection.aggregate_quantiles``
+    (CPU path; sums of area quantiles would not be quantiles).
     """
     if device not in ("cpu", "gpu"):
         raise InvalidInput("device must be 'cpu' or 'gpu'")
@@ -405,6 +411,17 @@ def project(
     states = np.repeat(pop[None].astype(np.float32), trajectories, axis=0)
     q = np.zeros((years, len(quantiles), n_units, len(gr)))
     out = np.zeros((n_units, len(gr), trajectories), dtype=np.float32)
+    labels = [np.asarray(a, dtype=np.int64) for a in aggregates]
+    if any(len(a) != n_units or (a < 0).any() for a in labels):
+        raise InvalidInput("every aggregate needs one non-negative label per unit")
+    if labels and device == "gpu":
+        raise InvalidInput("aggregate quantiles are computed on the CPU path only")
+    agg_q = [np.zeros((years, len(quantiles), int(a.max()) + 1, len(gr))) for a in labels]
+    sorted_labels = []
+    for lab in labels:  # units sorted by label: one reduceat per aggregate and year
+        order = np.argsort(lab, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(lab[order]) != 0])
+        sorted_labels.append((order, starts, lab[order[starts]]))
     stepper = None
     if device == "gpu":
         from ortswissen.demography._gpu import GpuStepper
@@ -420,6 +437,10 @@ def project(
         else:
             advance(states, r_area, add, weights, shock, target, gr, out, *args)
             q[t] = _quantiles(out, quantiles)
+            for a, (order, starts, present) in enumerate(sorted_labels):
+                sums = np.zeros((agg_q[a].shape[2], len(gr), trajectories), dtype=np.float32)
+                sums[present] = np.add.reduceat(out[order], starts, axis=0)
+                agg_q[a][t] = _quantiles(sums, quantiles)
         if progress:
             progress(t + 1, years)
     assumptions["uncertainty"] = {
@@ -434,4 +455,4 @@ def project(
         "age_tilt": age_tilt,
         "device": device,
     }
-    return Projection(point, single, q, city, tuple(groups), tuple(quantiles), assumptions)
+    return Projection(point, single, q, city, tuple(groups), tuple(quantiles), assumptions, tuple(agg_q))

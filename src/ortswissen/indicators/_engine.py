@@ -59,7 +59,15 @@ from ortswissen.indicators._dag import DependencyGraph
 from ortswissen.indicators._model import IndicatorMeta
 from ortswissen.ports import VALUE_BATCH_SCHEMA
 
-__all__ = ["DERIVED_FLAG_PREFIXES", "RESULT_SCHEMA", "SEVERITY", "STATUS_OF_SEVERITY", "Engine", "LevelLink"]
+__all__ = [
+    "DERIVED_FLAG_PREFIXES",
+    "QUANTILE_FLAG",
+    "RESULT_SCHEMA",
+    "SEVERITY",
+    "STATUS_OF_SEVERITY",
+    "Engine",
+    "LevelLink",
+]
 
 #: Severity of each status; a derived value takes the highest of its inputs.
 SEVERITY: dict[str, int] = {"ok": 0, "estimated": 1, "projected": 2, "missing": 3, "suppressed": 4}
@@ -68,6 +76,8 @@ _MISSING = SEVERITY["missing"]
 #: Flags of rows the engine wrote (they are never inputs).
 DERIVED_FLAG_PREFIXES = ("calc:", "agg:")
 KEY = ("level_id", "unit_id", "unit_valid_from", "date", "scenario")
+QUANTILE_FLAG = "quantile"
+"""Flag of projected quantile rows (scenarios like ``medium_q10``), left out of every derivation."""
 _ROW = (*KEY, "value", "sev", "flag")
 
 #: The engine's result rows: a value batch without the source row (derived rows have none).
@@ -303,7 +313,9 @@ class Engine:
 
     def _base(self, ids: Sequence[str]) -> ir.Table:
         v = self.values
-        return v.filter(v.indicator_id.isin(list(ids))).select(
+        # quantiles of a stochastic projection are not additive: never aggregated or combined
+        keep = v.indicator_id.isin(list(ids)) & (v.flag.isnull() | (v.flag != QUANTILE_FLAG))
+        return v.filter(keep).select(
             "indicator_id",
             *KEY,
             v.value.cast("float64").name("value"),

@@ -23,6 +23,7 @@ from ortswissen.demography import AgeBands, backtest, disaggregate
 from ortswissen.errors import InvalidInput
 from ortswissen.ports import Store
 from ortswissen.services._progress import NO_PROGRESS, Progress
+from ortswissen.services.crosswalks import apply_crosswalk
 
 __all__ = ["AgeStocks", "band_of", "load_age_stocks", "run_backtest"]
 
@@ -59,12 +60,15 @@ def load_age_stocks(
     *,
     prefix: str = "ewr_age_",
     merge: Mapping[str, str] | None = None,
+    crosswalk: str | None = None,
 ) -> AgeStocks:
     """Read every age-band indicator of ``prefix`` on ``level`` and split it into single years.
 
     One date per year (the last of the year) is used. ``merge`` maps units that appear
     later (a split area) to the unit they came from, so a series stays comparable. Units
     missing in some year count 0 there and are reported by the backtest's size filter.
+    ``crosswalk`` re-expresses the stocks through that crosswalk first (nothing is stored),
+    e.g. the LOR 2006 series on the LOR 2021 planning areas.
     """
     merge = dict(merge or {})
     found = {m.id: label for m in store.list_indicators() if (label := band_of(m.id, prefix))}
@@ -72,10 +76,14 @@ def load_age_stocks(
         raise InvalidInput(f"no age-band indicators named '{prefix}<from>_<to>' in the store")
     ordered = sorted(found, key=lambda i: int(found[i].rstrip("+").split("-")[0]))  # by the band's start
     bands = AgeBands.parse([found[i] for i in ordered])
-    values = store.read_values(ordered, level_id=level, scenario="observed")
+    if crosswalk is not None:
+        values = apply_crosswalk(store, crosswalk, ordered, write=False)
+        values = values[~values["natural"].astype(bool)]
+    else:
+        values = store.read_values(ordered, level_id=level, scenario="observed")
     if values.empty:
         raise InvalidInput(f"no values of {prefix}* on level {level!r}")
-    values = values[values["status"] == "ok"].copy()
+    values = values[values["status"].isin(["ok", "estimated"])].copy()
     values["unit_id"] = values["unit_id"].map(lambda u: merge.get(u, u))
     values["year"] = [d.year for d in values["date"]]
     last = values.groupby("year")["date"].transform("max")
