@@ -56,7 +56,7 @@ CRS = 25833
 OLD_START, OLD_END, NEW_START = date(2001, 1, 1), date(2020, 12, 31), date(2021, 1, 1)
 SPLIT = date(2019, 1, 1)
 CITY = "11000000"
-BUNDLE_VERSION = "berlin-2026.11-1"
+BUNDLE_VERSION = "berlin-2026.11-2"
 
 
 def simplify_coverage(geoms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -361,6 +361,39 @@ def plz_values(src: Path) -> pd.DataFrame:
     return long.rename(columns={"PLZ": "unit_id"})[["level", "unit_id", "date", "indicator", "value"]]
 
 
+def housing_values(src: Path, plr_old: gpd.GeoDataFrame, plr_new: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Dwellings per planning area at 31.12. (F I 1 – j): LOR 2006 ids 2015–2020, LOR 2021 ids 2022–2023.
+
+    The upstream header is shifted by one column: the column named ``inhabitants`` holds the
+    total dwellings (data README §9). ``–`` means none. 2021 still uses the old ids on a date
+    when only the new areas exist, so it is left out; rows of unknown ids are dropped (counted).
+    """
+    frames = []
+    for year in range(2015, 2024):
+        if year == 2021:
+            continue
+        files = sorted((src / "housing" / f"berlin-lor-housing-stock-{year}-00-csv").glob("*planning-areas.csv"))
+        raw = pd.concat([pd.read_csv(f, dtype=str) for f in files], ignore_index=True)
+        known = set((plr_old if year <= 2020 else plr_new)["id"])
+        ids = raw["id"].str.zfill(8).replace({"06010102": "04030417"} if year <= 2020 else {})
+        dwellings = pd.to_numeric(raw["inhabitants"].str.replace("–", "0", regex=False), errors="raise")
+        keep = ids.isin(known)
+        if (~keep).any():
+            print(f"housing {year}: {int((~keep).sum())} rows with unknown planning-area ids dropped")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit_id": ids[keep].to_numpy(),
+                    "date": date(year, 12, 31),
+                    "indicator": "dwellings",
+                    "value": dwellings[keep].to_numpy(),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return out.groupby(["unit_id", "date", "indicator"], as_index=False)["value"].sum()
+
+
 def write_units(units: dict[str, gpd.GeoDataFrame], out: Path) -> None:
     folder = out / "units"
     folder.mkdir(parents=True, exist_ok=True)
@@ -399,6 +432,8 @@ def main() -> None:
     blocks, building_metas = block_values(src)
     blocks.drop(columns="level").to_parquet(values / "blocks_block.parquet", compression="zstd", index=False)
     plz_values(src).drop(columns="level").to_parquet(values / "population_plz.parquet", compression="zstd", index=False)
+    housing = housing_values(src, units["planungsraum_2006"], units["planungsraum_2021"])
+    housing.to_parquet(values / "housing_planungsraum.parquet", compression="zstd", index=False)
     write_georesources(src, out)
     write_catalogue(out, building_metas)
     write_credits(src, out)
@@ -446,6 +481,21 @@ def write_catalogue(out: Path, building_metas: list[dict[str, object]]) -> None:
         "licence": "dl-de/by-2-0",
         "reference_date_note": "31.12.2018 bzw. 2015",
     }
+    metas["dwellings"] = {
+        "id": "dwellings",
+        "title_de": "Wohnungen",
+        "title_en": "Dwellings",
+        "kind": "count",
+        "unit_de": "Wohnungen",
+        "unit_en": "dwellings",
+        "topic": "wohnen",
+        "description_de": "Wohnungen in Wohn- und Nichtwohngebäuden (Fortschreibung des Wohnungsbestandes).",
+        "description_en": "Dwellings in residential and non-residential buildings (stock update).",
+        "source": "Amt für Statistik Berlin-Brandenburg, Statistischer Bericht F I 1 – j; Open Data Product",
+        "licence": "CC BY 3.0 DE",
+        "reference_date_note": "Stichtag 31.12.",
+        "update_interval": "yearly",
+    }
     for meta in building_metas:
         metas[str(meta["id"])] = meta
     for meta in metas.values():
@@ -465,8 +515,9 @@ Demo-Datenpaket {BUNDLE_VERSION}, erzeugt mit `scripts/build_demo_bundle.py` aus
 Prognoseräume als Vereinigung ihrer Planungsräume abgeleitet.
 
 * Amt für Statistik Berlin-Brandenburg — Einwohnerregisterstatistik (EWR-Matrizen 2001–2020),
-  Statistischer Bericht A I 16 – hj (LOR-Einwohner 2015–2023), A I 5 – hj (Postleitzahlen 2023):
-  CC BY 3.0 DE (https://creativecommons.org/licenses/by/3.0/de/).
+  Statistischer Bericht A I 16 – hj (LOR-Einwohner 2015–2023), A I 5 – hj (Postleitzahlen 2023),
+  F I 1 – j (Wohnungsbestand je Planungsraum 2015–2023, ohne 2021; aufbereitet von Open Data Product,
+  CC BY 4.0): CC BY 3.0 DE (https://creativecommons.org/licenses/by/3.0/de/).
 * Geoportal Berlin / Senatsverwaltung für Stadtentwicklung — Lebensweltlich orientierte Räume (LOR)
   Planungsräume und Bezirksregionen 01.01.2021, ALKIS Ortsteile, Postleitzahlen (RBS),
   Umweltatlas Berlin – Einwohnerdichte 2018 und Gebäudealter der Wohnbebauung, Schulen, Apotheken,

@@ -200,3 +200,25 @@ def test_aggregate_quantiles_are_quantiles_of_trajectory_sums() -> None:
     assert np.allclose(by_unit[:, :, perm], res.quantiles, rtol=1e-5)
     lo, hi = city[-1, 0, 0, 0], city[-1, -1, 0, 0]
     assert res.quantiles[-1, 0, :, 0].sum() < lo < hi < res.quantiles[-1, -1, :, 0].sum()
+
+
+def test_new_housing_moves_shares_not_the_city() -> None:
+    """First occupants shift the area's share of the same city path and bring young families."""
+    from ortswissen.demography import estimate_ratios, first_occupants, project
+
+    stocks = _toy()
+    r = estimate_ratios(stocks)
+    housing = np.zeros((3, stocks.shape[1]))
+    housing[:, 1] = 200.0  # a new estate in area 1
+    plain = project(stocks[-1], r, 3)
+    built = project(stocks[-1], r, 3, housing=housing)
+    np.testing.assert_allclose(built.city, plain.city)
+    np.testing.assert_allclose(built.point[3, :, 0].sum(), plain.point[3, :, 0].sum(), rtol=1e-5)
+    assert built.point[3, 1, 0] > plain.point[3, 1, 0] + 300
+    assert (built.point[3, [0, 2], 0] < plain.point[3, [0, 2], 0]).all()
+    kids = next(i for i, (name, _, _) in enumerate(built.groups) if name == "age_under_6")
+    share_kids = built.point[3, 1, kids] / built.point[3, 1, 0]
+    assert share_kids > plain.point[3, 1, kids] / plain.point[3, 1, 0]
+    assert first_occupants(1)[0, 25:45].sum() == pytest.approx(0.58)
+    with pytest.raises(InvalidInput, match="housing must have the shape"):
+        project(stocks[-1], r, 3, housing=housing[:2])

@@ -16,7 +16,15 @@ Example:
 
 from ortswissen.demography._ages import MAX_AGE, N_AGES, AgeBands, disaggregate, fit_to_bands, group_ages
 from ortswissen.demography._backtest import BACKTEST_GROUPS, backtest, calibrate_age_tilt
-from ortswissen.demography._projection import DEFAULT_GROUPS, QUANTILES, Projection, Scenario, Uncertainty, project
+from ortswissen.demography._projection import (
+    DEFAULT_GROUPS,
+    QUANTILES,
+    Projection,
+    Scenario,
+    Uncertainty,
+    first_occupants,
+    project,
+)
 from ortswissen.demography._ratios import FERTILE_AGES, ChangeRatios, estimate_ratios
 from ortswissen.demography._schedules import life_expectancy, migration_weights, survival
 
@@ -36,6 +44,7 @@ __all__ = [
     "calibrate_age_tilt",
     "disaggregate",
     "estimate_ratios",
+    "first_occupants",
     "fit_to_bands",
     "group_ages",
     "life_expectancy",

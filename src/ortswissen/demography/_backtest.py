@@ -176,11 +176,17 @@ def backtest(
     min_size: float = 500.0,
     age_tilt: float | None = None,
     baselines: bool = True,
+    dwellings: np.ndarray | None = None,
+    persons_per_dwelling: float = 1.8,
 ) -> dict[str, object]:
     """Backtest on annual stocks ``(years, units, sexes, 101)`` labelled by ``years``.
 
     ``age_tilt=None`` calibrates it by :func:`calibrate_age_tilt` (data up to the jump-off
     only); ``baselines=False`` skips the baselines (used by that calibration).
+    ``dwellings``: dwelling stocks ``(years, units)`` (NaN where unknown); the new dwellings
+    of each projected year × ``persons_per_dwelling`` enter the model as first occupants
+    (``project(housing=…)``). In a backtest these are the completions that really happened:
+    the model is given the housing pipeline as a planner knows it, nothing else of the future.
 
     Example:
         >>> rng = np.random.default_rng(3)
@@ -221,10 +227,20 @@ def backtest(
         )
     ratios = estimate_ratios(stocks[i0 - base : i0 + 1], groups_of_units, prior_weight=prior_weight)
     unc = Uncertainty.calibrate(stocks[: i0 + 1].sum(axis=(2, 3)))
+    housing = None
+    if dwellings is not None:
+        stock = np.asarray(dwellings, dtype=float)
+        if stock.shape != stocks.shape[:2]:
+            raise InvalidInput(f"dwellings must have the shape {stocks.shape[:2]} (years, units)")
+        if persons_per_dwelling < 0:
+            raise InvalidInput("persons per dwelling must not be negative")
+        new = np.diff(stock[i0 : i0 + horizon + 1], axis=0)  # (horizon, units)
+        housing = np.clip(np.nan_to_num(new, nan=0.0), 0.0, None) * persons_per_dwelling
     res = project(
         pop0,
         ratios,
         horizon,
+        housing=housing,
         uncertainty=unc,
         trajectories=trajectories,
         seed=seed,
@@ -260,6 +276,13 @@ def backtest(
         inside_groups = ((actual[keep, 1:] >= lo[keep, 1:]) & (actual[keep, 1:] <= hi[keep, 1:]))[cells]
         cover[inner] = {"total": float(inside_total.mean()), "age_groups": float(inside_groups.mean())}
     report["coverage"] = cover
+    if housing is not None:
+        report["housing"] = {
+            "persons_per_dwelling": persons_per_dwelling,
+            "first_occupants": float(housing.sum()),
+            "areas_with_dwellings": int(np.isfinite(np.asarray(dwellings)[i0]).sum()),  # type: ignore[index]
+            "basis": "completed dwellings of the projected years (the pipeline as known to planners)",
+        }
     report["age_tilt"] = {"value": age_tilt, "in_sample_coverage_80": tilt_coverage}
     report["assumptions"] = res.assumptions
     if not baselines:

@@ -53,6 +53,7 @@ __all__ = [
     "Projection",
     "Scenario",
     "Uncertainty",
+    "first_occupants",
     "project",
 ]
 
@@ -258,6 +259,30 @@ class Projection:
     """Per entry of ``aggregates``: ``(years, len(QUANTILES), labels, groups)``."""
 
 
+FIRST_OCCUPANT_AGES: tuple[tuple[int, int, float], ...] = (
+    (0, 10, 0.25),
+    (18, 25, 0.07),
+    (25, 45, 0.58),
+    (45, 65, 0.10),
+)
+"""Age profile of the first occupants of new dwellings ``(from, to, share)``: young families —
+adults 25–44 with children under 10 — as in the municipal practice of the reference note."""
+
+
+def first_occupants(n_sex: int = 1) -> np.ndarray:
+    """Single-year age profile ``(sexes, 101)`` of first occupants, summing to 1 (sexes equal).
+
+    Example:
+        >>> p = first_occupants(2)
+        >>> p.shape, round(float(p.sum()), 6), round(float(p[:, 25:45].sum()), 2)
+        ((2, 101), 1.0, 0.58)
+    """
+    out = np.zeros((n_sex, N_AGES))
+    for lo, hi, share in FIRST_OCCUPANT_AGES:
+        out[:, lo:hi] = share / (hi - lo) / n_sex
+    return out
+
+
 def _quantiles(x: np.ndarray, levels: Sequence[float]) -> np.ndarray:
     """Quantiles over the last axis (NumPy's linear rule) from a sort of that contiguous axis.
 
@@ -304,6 +329,7 @@ def project(
     age_tilt: float = 1.0,
     device: str = "cpu",
     aggregates: Sequence[np.ndarray] = (),
+    housing: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
     """Project ``jump_off`` ``(units, sexes, 101)`` for ``years`` years (see the module doc).
@@ -317,6 +343,10 @@ def project(
     ``aggregates``: integer labels (one per unit, e.g. the district of each area); the
     quantiles of their trajectory sums come back in ``Projection.aggregate_quantiles``
     (CPU path; sums of area quantiles would not be quantiles).
+    ``housing``: ``(years, units)`` first occupants of new dwellings per year (dwellings ×
+    persons per dwelling). They move the area's share of the city (``totals="share"``:
+    weights = jump-off population + first occupants so far) and enter with the age profile
+    :func:`first_occupants`; the city total is unchanged (new housing redistributes growth).
     """
     if device not in ("cpu", "gpu"):
         raise InvalidInput("device must be 'cpu' or 'gpu'")
@@ -334,6 +364,12 @@ def project(
         raise InvalidInput(f"{len(control)} control totals for {years} years")
     if additions is not None and additions.shape != (years, *pop.shape):
         raise InvalidInput(f"additions must have the shape {(years, *pop.shape)}")
+    if housing is not None:
+        housing = np.asarray(housing, dtype=float)
+        if housing.shape != (years, pop.shape[0]):
+            raise InvalidInput(f"housing must have the shape {(years, pop.shape[0])}")
+        if (housing < 0).any() or not np.isfinite(housing).all():
+            raise InvalidInput("first occupants of new housing must be finite and not negative")
     n_units, n_sex, _ = pop.shape
     fertile_sex = 1 if n_sex == 2 else 0
     gr = np.array([[lo, hi] for _, lo, hi in groups], dtype=np.int64)
@@ -363,7 +399,6 @@ def project(
             *args,
         )
         city[t + 1] = float(city_out[0, 0, 0]) * growth if control is None else float(control[t])
-    share = pop.sum(axis=(1, 2)) / max(pop.sum(), 1e-9)
 
     # 2.–4. deterministic area path
     state = pop[None].astype(np.float32)
@@ -375,12 +410,19 @@ def project(
     out = np.zeros((n_units, len(gr), 1), dtype=np.float32)
     area_target = np.zeros((years, n_units))
     extra = np.zeros(n_units)  # persons added so far stay on top of the share
+    adds: list[np.ndarray] = []
+    weight = pop.sum(axis=(1, 2)).astype(float)  # the share's weights, moved by new housing
+    profile = first_occupants(n_sex).astype(np.float32)
     for t in range(years):
         add = zeros_add if additions is None else additions[t].astype(np.float32)
         if additions is not None:
             extra = extra + additions[t].sum(axis=(1, 2))
+        if housing is not None:
+            weight = weight + housing[t]
+            add = add + housing[t].astype(np.float32)[:, None, None] * profile[None]
+        adds.append(add)
         if totals == "share":
-            area_target[t] = share * city[t + 1] + extra
+            area_target[t] = weight / max(weight.sum(), 1e-9) * city[t + 1] + extra
             target = area_target[t][None].astype(np.float32)
         else:
             target = np.zeros((1, n_units), dtype=np.float32)
@@ -398,6 +440,7 @@ def project(
         "totals": totals,
         "control": None if control is None else [float(c) for c in control],
         "additions": None if additions is None else float(additions.sum()),
+        "housing_first_occupants": None if housing is None else float(housing.sum()),
         "ratios": {"base_years": ratios.base_years, **ratios.params},
         "e0_model_survival": e0,
     }
@@ -431,7 +474,7 @@ def project(
     paths = uncertainty.shock_paths(pop.sum(axis=(1, 2)), trajectories, years, seed)
     for t, (shock, log_dev) in enumerate(paths):
         target = (area_target[t][None] * np.exp(log_dev)).astype(np.float32)
-        add = zeros_add if additions is None else additions[t].astype(np.float32)
+        add = adds[t]
         if stepper is not None:
             q[t] = stepper.step(add, shock, target, quantiles)
         else:

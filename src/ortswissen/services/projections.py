@@ -25,7 +25,7 @@ from ortswissen.ports import Store
 from ortswissen.services._progress import NO_PROGRESS, Progress
 from ortswissen.services.crosswalks import apply_crosswalk
 
-__all__ = ["AgeStocks", "band_of", "load_age_stocks", "run_backtest"]
+__all__ = ["AgeStocks", "band_of", "load_age_stocks", "load_dwellings", "run_backtest"]
 
 _BAND_ID = re.compile(r"^(\d+)_(\d+|plus)$")
 
@@ -102,6 +102,25 @@ def load_age_stocks(
     return AgeStocks(single, years, units, dates, bands, ordered, merge)
 
 
+def load_dwellings(store: Store, level: str, data: AgeStocks, indicator: str) -> np.ndarray | None:
+    """Dwelling stocks ``(years, units)`` aligned with ``data`` (NaN where unknown), or ``None``.
+
+    Units merged in ``data`` are merged here too; ``None`` when the store lacks the indicator.
+    """
+    if indicator not in {m.id for m in store.list_indicators()}:
+        return None
+    values = store.read_values([indicator], level_id=level, scenario="observed")
+    values = values[values["status"].isin(["ok", "estimated"])]
+    if values.empty:
+        return None
+    values = values.assign(
+        unit_id=values["unit_id"].map(lambda u: data.merged.get(u, u)),
+        year=[d.year for d in values["date"]],
+    )
+    table = values.pivot_table(index="year", columns="unit_id", values="value", aggfunc="sum")
+    return table.reindex(index=data.years, columns=data.units).to_numpy(dtype=float)
+
+
 def run_backtest(
     store: Store,
     level: str,
@@ -116,14 +135,19 @@ def run_backtest(
     trajectories: int = 1000,
     seed: int = 0,
     min_size: float = 500.0,
+    housing: str | None = "dwellings",
+    persons_per_dwelling: float = 1.8,
     progress: Progress = NO_PROGRESS,
 ) -> list[dict[str, object]]:
     """Backtest the projection on the store's age-band stocks, one report per jump-off year.
 
     ``parent_length``: units are shrunk towards the group sharing the first characters of
     their id (2: the Berlin district); ``None`` shrinks towards the whole city.
+    ``housing``: the dwelling-stock indicator of the new-housing module (used when the store
+    has it on ``level``; ``None`` leaves the module out).
     """
     data = load_age_stocks(store, level, prefix=prefix, merge=merge)
+    dwellings = load_dwellings(store, level, data, housing) if housing else None
     groups = [u[:parent_length] for u in data.units] if parent_length else None
     reports = []
     progress.start("Backtests", total=len(jump_offs))
@@ -139,6 +163,8 @@ def run_backtest(
             trajectories=trajectories,
             seed=seed,
             min_size=min_size,
+            dwellings=dwellings,
+            persons_per_dwelling=persons_per_dwelling,
         )
         report["level"] = level
         report["indicators"] = f"{prefix}* ({len(data.indicators)} age bands, disaggregated to single years)"
