@@ -41,6 +41,7 @@ __all__ = [
     "load_berlin",
     "load_berlin_crosswalks",
     "load_berlin_facilities",
+    "load_berlin_projection",
     "load_berlin_standard_set",
     "load_berlin_units",
     "load_berlin_values",
@@ -87,9 +88,14 @@ def bundle_path() -> Path:
     return Path(str(importlib.resources.files("ortswissen.demo") / "data" / "berlin"))
 
 
+DEMO_BUILD = 2
+"""Raised whenever the demo build adds or changes a step, so an older demo store is rebuilt."""
+
+
 def bundle_version() -> str:
-    """Version label of the shipped bundle (from its manifest)."""
-    return str(json.loads((bundle_path() / "manifest.json").read_text(encoding="utf-8"))["bundle"])
+    """Version label of the shipped bundle (from its manifest) and of the demo build."""
+    manifest = json.loads((bundle_path() / "manifest.json").read_text(encoding="utf-8"))["bundle"]
+    return f"{manifest}+build{DEMO_BUILD}"
 
 
 @dataclass
@@ -142,8 +148,41 @@ def load_berlin(store: Store, *, progress: Progress = NO_PROGRESS, reexpress: bo
         load_berlin_crosswalks(store, summary, reexpress=reexpress)
     with _step(progress, "Standardindikatoren berechnen / computing the standard set"):
         load_berlin_standard_set(store, summary)
+    with _step(progress, "Bevölkerungsprognose / population projection"):
+        load_berlin_projection(store, summary)
     store.set_meta("credits", (bundle_path() / "CREDITS.md").read_text(encoding="utf-8"))
     store.set_meta("demo_bundle", summary.bundle)
+    return summary
+
+
+PROJECTION_JUMP_OFF = dt.date(2023, 12, 31)
+"""The demo projection starts from the latest LOR table (31.12.2023)."""
+
+
+def load_berlin_projection(
+    store: Store, summary: DemoSummary | None = None, *, horizon: int = 17, trajectories: int = 1000
+) -> DemoSummary:
+    """Project the 542 LOR 2021 planning areas 2024–2040 (variants and quantiles) and derive upper levels.
+
+    The single-year stocks are the EWR matrices 2001–2020 re-expressed on the LOR 2021 areas;
+    the jump-off keeps the observed LOR bands of 31.12.2023 (see docs/demography.md).
+    """
+    from ortswissen.services.indicators import recompute_after_import
+    from ortswissen.services.projection_runs import LOR_BANDS, output_groups, run_projection
+
+    summary = summary or DemoSummary(bundle_version())
+    run = run_projection(
+        store,
+        "planungsraum",
+        horizon=horizon,
+        jump_off=PROJECTION_JUMP_OFF,
+        jump_off_bands=[b[0] for b in LOR_BANDS],
+        crosswalk="planungsraum_2006_2021",
+        trajectories=trajectories,
+        seed=2026,
+    )
+    recompute_after_import(store, [g[0] for g in output_groups()])
+    summary.imports.append(f"projection {run.run_id}: {run.written:,} projected values, {run.years[0]}–{run.years[-1]}")
     return summary
 
 
@@ -253,7 +292,7 @@ def load_berlin_units(store: Store, summary: DemoSummary | None = None) -> DemoS
 
 
 def load_berlin_values(store: Store, summary: DemoSummary | None = None) -> DemoSummary:
-    """Indicator definitions and values: LOR population 2015–2023, EWR 2001–2020, blocks, postcodes."""
+    """Indicator definitions and values: LOR population 2015–2023, EWR 2001–2020, blocks, postcodes, dwellings."""
     summary = summary or DemoSummary(bundle_version())
     data = yaml.safe_load((bundle_path() / "indicators.yaml").read_text(encoding="utf-8"))
     register_indicators(store, [IndicatorMeta.model_validate(m) for m in data["indicators"]])
@@ -262,6 +301,7 @@ def load_berlin_values(store: Store, summary: DemoSummary | None = None) -> Demo
     _values(store, summary, "ewr_planungsraum.parquet", "planungsraum")
     _values(store, summary, "blocks_block.parquet", "block", status_column="status", flag_column="flag")
     _values(store, summary, "population_plz.parquet", "plz")
+    _values(store, summary, "housing_planungsraum.parquet", "planungsraum")
     return summary
 
 
