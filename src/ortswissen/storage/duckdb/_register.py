@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 
 from ortswissen.errors import StoreError
 from ortswissen.ports import REGISTER_COLUMNS, RegisterExtract
-
-if TYPE_CHECKING:
-    import duckdb
 
 __all__ = ["RegisterTables"]
 
@@ -28,10 +28,61 @@ _AGE = (
 )
 
 
-def _lookup_join(alias: str, block: str, day: str) -> str:
+def _unit_of(block: str) -> str:
+    """The unit of an event's block on the event's date (equality join, then a range filter)."""
     return (
-        f"LEFT JOIN register_block_units {alias} ON {alias}.block_id = {block} AND {alias}.level_id = $level "
-        f"AND {alias}.valid_from <= {day} AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= {day})"
+        f"SELECT ev.eid, l.unit_id, l.unit_valid_from FROM ev JOIN l ON l.block_id = ev.{block} "
+        "WHERE l.valid_from <= ev.date AND (l.valid_to IS NULL OR l.valid_to >= ev.date)"
+    )
+
+
+def _level_hits(
+    con: duckdb.DuckDBPyConnection, level_id: str, blocks: np.ndarray, points: np.ndarray
+) -> pa.Table | None:
+    """Lookup rows of one level: the unit version(s) each block point lies in."""
+    units = con.execute(
+        "SELECT unit_id, valid_from, valid_to, ST_AsWKB(geom) FROM unit_versions "
+        "WHERE level_id = ? AND geom IS NOT NULL ORDER BY unit_id, valid_from",
+        [level_id],
+    ).fetchall()
+    if not units:
+        return None
+    tree = shapely.STRtree(shapely.from_wkb([bytes(u[3]) for u in units]))
+    inside = tree.query(points, predicate="within")
+    lost = np.setdiff1d(np.arange(len(points)), inside[0])
+    pairs = [inside]
+    if len(lost):
+        touch = tree.query(points[lost], predicate="intersects")
+        touch[0] = lost[touch[0]]
+        pairs.append(touch)
+    point_idx = np.concatenate([p[0] for p in pairs])
+    unit_idx = np.concatenate([p[1] for p in pairs])
+    ids = np.array([u[0] for u in units], dtype=object)
+    starts = [u[1] for u in units]
+    ends = [u[2] for u in units]
+    frame = pd.DataFrame(
+        {
+            "block_id": blocks[point_idx],
+            "level_id": level_id,
+            "unit_id": ids[unit_idx],
+            "unit_valid_from": [starts[i] for i in unit_idx],
+            "valid_from": [starts[i] for i in unit_idx],
+            "valid_to": [ends[i] for i in unit_idx],
+        }
+    )
+    # a boundary point touching several units of one version period: the smallest id
+    frame = frame.sort_values(["block_id", "unit_valid_from", "unit_id"]).drop_duplicates(
+        ["block_id", "unit_valid_from"]
+    )
+    return pa.table(
+        {
+            "block_id": pa.array(frame["block_id"], type=pa.string()),
+            "level_id": pa.array(frame["level_id"], type=pa.string()),
+            "unit_id": pa.array(frame["unit_id"], type=pa.string()),
+            "unit_valid_from": pa.array(list(frame["unit_valid_from"]), type=pa.date32()),
+            "valid_from": pa.array(list(frame["valid_from"]), type=pa.date32()),
+            "valid_to": pa.array(list(frame["valid_to"]), type=pa.date32()),
+        }
     )
 
 
@@ -79,52 +130,40 @@ class RegisterTables:
     def refresh_register_lookup(self) -> int:
         """Map each block (representative point of its latest version) to the units of every level.
 
-        A point strictly inside a unit counts there; a point on a boundary (no unit contains it)
+        A point inside a unit counts there; a point on a boundary (inside no unit of the level)
         goes to the touching unit with the smallest id. The block level maps each block to its
-        own versions.
+        own versions. The point-in-polygon tests run on shapely's STRtree (prepared geometries),
+        far faster than a spatial join for a few thousand complex polygons.
         """
         with self.transaction():
             con = self._con
             con.execute("DELETE FROM register_block_units")
             con.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE _register_points AS
-                SELECT unit_id AS block_id, ST_PointOnSurface(geom) AS pt FROM (
-                    SELECT unit_id, geom, row_number() OVER (PARTITION BY unit_id ORDER BY valid_from DESC) AS k
-                    FROM unit_versions WHERE level_id = 'block' AND geom IS NOT NULL) WHERE k = 1
-                """
+                "INSERT INTO register_block_units SELECT unit_id, 'block', unit_id, valid_from, valid_from, valid_to "
+                "FROM unit_versions WHERE level_id = 'block'"
             )
-            con.execute(
-                """
-                INSERT INTO register_block_units
-                SELECT unit_id, 'block', unit_id, valid_from, valid_from, valid_to
-                FROM unit_versions WHERE level_id = 'block'
-                """
-            )
-            con.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE _register_hits AS
-                SELECT p.block_id, u.level_id, u.unit_id, u.valid_from, u.valid_to, ST_Contains(u.geom, p.pt) AS inside
-                FROM _register_points p JOIN unit_versions u ON ST_Intersects(u.geom, p.pt)
-                WHERE u.level_id <> 'block'
-                """
-            )
-            con.execute(
-                """
-                INSERT INTO register_block_units
-                SELECT block_id, level_id, unit_id, valid_from, valid_from, valid_to FROM (
-                    SELECT *, row_number() OVER (
-                        PARTITION BY block_id, level_id, valid_from ORDER BY inside DESC, unit_id) AS k
-                    FROM _register_hits h
-                    WHERE inside OR NOT EXISTS (
-                        SELECT 1 FROM _register_hits i WHERE i.inside AND i.block_id = h.block_id
-                        AND i.level_id = h.level_id AND i.valid_from <= coalesce(h.valid_to, DATE '9999-12-31')
-                        AND coalesce(i.valid_to, DATE '9999-12-31') >= h.valid_from)
-                ) WHERE k = 1
-                """
-            )
-            con.execute("DROP TABLE _register_hits")
-            con.execute("DROP TABLE _register_points")
+            points = con.execute(
+                "SELECT unit_id, ST_AsWKB(ST_PointOnSurface(geom)) FROM ("
+                "  SELECT unit_id, geom, row_number() OVER (PARTITION BY unit_id ORDER BY valid_from DESC) AS k"
+                "  FROM unit_versions WHERE level_id = 'block' AND geom IS NOT NULL) WHERE k = 1 ORDER BY unit_id"
+            ).fetchall()
+            if points:
+                blocks = np.array([p[0] for p in points], dtype=object)
+                geoms = shapely.from_wkb([bytes(p[1]) for p in points])
+                levels = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT DISTINCT level_id FROM unit_versions WHERE level_id <> 'block'"
+                    ).fetchall()
+                ]
+                for level_id in sorted(levels):
+                    rows = _level_hits(con, level_id, blocks, geoms)
+                    if rows is not None and rows.num_rows:
+                        con.register("_ortswissen_lookup_rows", rows)
+                        try:
+                            con.execute("INSERT INTO register_block_units SELECT * FROM _ortswissen_lookup_rows")
+                        finally:
+                            con.unregister("_ortswissen_lookup_rows")
             row = con.execute("SELECT count(*) FROM register_block_units").fetchone()
         return int(row[0]) if row else 0
 
@@ -172,15 +211,18 @@ class RegisterTables:
     def register_flow_events(self, level_id: str, start: date, end: date) -> pd.DataFrame:
         """Events of main residents in ``[start, end]`` with origin and destination units of a level."""
         sql = f"""
-            SELECT e.kind, e.date, year(e.date)::INTEGER AS year, e.age, e.sex, e.nationality,
+            WITH l AS (SELECT * FROM register_block_units WHERE level_id = $level),
+            ev AS (
+                SELECT row_number() OVER () AS eid, e.* FROM register_events e
+                JOIN register_persons p ON p.person_key = e.person_key AND p.residence = 'main'
+                WHERE e.date BETWEEN $start AND $end),
+            o AS ({_unit_of("origin_block")}),
+            t AS ({_unit_of("dest_block")})
+            SELECT ev.kind, ev.date, year(ev.date)::INTEGER AS year, ev.age, ev.sex, ev.nationality,
                    o.unit_id AS origin_unit, o.unit_valid_from AS origin_valid_from,
-                   t.unit_id AS dest_unit, t.unit_valid_from AS dest_valid_from, e.other_region
-            FROM register_events e
-            JOIN register_persons p ON p.person_key = e.person_key AND p.residence = 'main'
-            {_lookup_join("o", "e.origin_block", "e.date")}
-            {_lookup_join("t", "e.dest_block", "e.date")}
-            WHERE e.date BETWEEN $start AND $end
-            ORDER BY e.date, e.kind, origin_unit, dest_unit, e.age
+                   t.unit_id AS dest_unit, t.unit_valid_from AS dest_valid_from, ev.other_region
+            FROM ev LEFT JOIN o USING (eid) LEFT JOIN t USING (eid)
+            ORDER BY ev.date, ev.kind, origin_unit, dest_unit, ev.age
         """
         table = self._read().execute(sql, {"level": level_id, "start": start, "end": end}).to_arrow_table()
         frame = table.to_pandas(date_as_object=True)

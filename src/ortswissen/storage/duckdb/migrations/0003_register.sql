@@ -13,7 +13,7 @@ CREATE TABLE register_extracts (
 );
 
 CREATE TABLE register_persons (
-    person_key  VARCHAR PRIMARY KEY,  -- first 32 hex digits of HMAC-SHA256(secret, register id)
+    person_key  VARCHAR NOT NULL,  -- first 32 hex digits of HMAC-SHA256(secret, register id); unique (checked at import)
     birth_month DATE NOT NULL,        -- first day of the month of birth
     sex         VARCHAR NOT NULL,
     nationality VARCHAR NOT NULL,
