@@ -19,6 +19,7 @@ from ortswissen.cli import (
     levels,
     project,
     regions,
+    register,
     serve,
     units,
 )
@@ -53,6 +54,7 @@ for module in (
     crosswalk,
     regions,
     project,
+    register,
     export,
 ):
     module.register(cli)
