@@ -21,16 +21,16 @@ from ortswissen.migration._lines import flow_lines, flow_pairs
 from ortswissen.migration._moves import EVENT_COLUMNS, MOVE_KINDS, OUTSIDE, UNKNOWN, moves_from_events
 from ortswissen.migration._od import TOTAL, dense_od, filter_moves, od_matrix
 from ortswissen.migration._summary import COUNT_COLUMNS, city_summary, per_thousand, unit_summary
-from ortswissen.migration._suppress import MIN_COUNT, suppress_small
+from ortswissen.migration._suppress import SUPPRESS_BELOW, suppress_small
 
 __all__ = [
     "AGE_GROUPS",
     "COUNT_COLUMNS",
     "EVENT_COLUMNS",
-    "MIN_COUNT",
     "MOVE_KINDS",
     "OUTSIDE",
     "PARTITION",
+    "SUPPRESS_BELOW",
     "TOTAL",
     "UNKNOWN",
     "AgeGroup",

@@ -28,7 +28,7 @@ __all__ = ["net_by_age"]
 
 
 def net_by_age(moves: pd.DataFrame, *, unit: str | None = None, population: pd.Series | None = None) -> pd.DataFrame:
-    """One row per age group: ``group, label_de, label_en, from, to, moves_in, moves_out, net, population, rate_per_1000``.
+    """One row per age group: ``group, label_de, label_en, from, to, moves_in, moves_out, net``, ``population``, rate.
 
     ``unit`` ``None`` means the whole city; ``population`` maps group id → mean population of
     the group (the rate is ``1000 × net / population``; NaN without a population).

@@ -1,6 +1,6 @@
 """The minimum-count rule for published aggregates of register data.
 
-Counts from 1 to ``min_count − 1`` (by default 1 and 2) are replaced by ``None`` and named
+Counts from 1 to ``below − 1`` (by default 1 and 2) are replaced by ``None`` and named
 in the row's ``suppressed`` list; so is every derived value (net, rates) computed from a
 suppressed count, which would otherwise give it away. Zeros stay: an empty cell reveals
 nobody. The full confidentiality machinery (secondary suppression across tables, rounding)
@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_COUNT", "suppress_small"]
+__all__ = ["SUPPRESS_BELOW", "suppress_small"]
 
 #: Smallest count shown by default.
-MIN_COUNT = 3
+SUPPRESS_BELOW = 3
 
 
 def suppress_small(
@@ -33,14 +33,14 @@ def suppress_small(
     counts: Sequence[str],
     derived: Mapping[str, Sequence[str]] | None = None,
     *,
-    min_count: int = MIN_COUNT,
+    below: int = SUPPRESS_BELOW,
 ) -> pd.DataFrame:
     """A copy with small counts and the values derived from them set to ``None``, plus ``suppressed``."""
     out = frame.copy()
     hidden: dict[str, np.ndarray] = {}
     for column in counts:
         values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype=float)
-        hidden[column] = (values > 0) & (values < min_count)
+        hidden[column] = (values > 0) & (values < below)
     for column, sources in (derived or {}).items():
         mask = np.zeros(len(out), dtype=bool)
         for source in sources:
