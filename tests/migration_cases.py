@@ -20,10 +20,14 @@ to 0101 are 21 (Bildungswanderer), the one to 0102 is 26, the 0101 residents are
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ortswissen.ports import Store
 from ortswissen.services.register import import_register_frames
+from ortswissen.storage import open_store
+from ortswissen.testing import synthetic_municipality
 
 X0, Y0 = 534_000.0, 5_684_000.0
 SECRET = "migration-test-secret-0123456789"
@@ -108,3 +112,15 @@ def load_register(store: Store, *, synthetic: bool = True) -> Store:
     )
     assert report.ok, report.summary()
     return store
+
+
+def build_store_file(path: Path, *, synthetic: bool = True) -> Path:
+    """A DuckDB file with the synthetic town and this extract (closed, ready to copy or open)."""
+    store = open_store(str(path), create=True)
+    try:
+        synthetic_municipality(seed=0).load(store)
+        load_register(store, synthetic=synthetic)
+        store.checkpoint()  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    return path
