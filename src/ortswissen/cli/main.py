@@ -17,6 +17,7 @@ from ortswissen.cli import (
     importing,
     indicators,
     levels,
+    migration,
     project,
     regions,
     serve,
@@ -53,6 +54,7 @@ for module in (
     crosswalk,
     regions,
     project,
+    migration,
     export,
 ):
     module.register(cli)
