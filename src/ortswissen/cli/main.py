@@ -20,6 +20,7 @@ from ortswissen.cli import (
     migration,
     project,
     regions,
+    register,
     serve,
     units,
 )
@@ -54,6 +55,7 @@ for module in (
     crosswalk,
     regions,
     project,
+    register,
     migration,
     export,
 ):
