@@ -17,6 +17,7 @@ from ortswissen.cli import (
     importing,
     indicators,
     levels,
+    migration,
     project,
     regions,
     register,
@@ -55,6 +56,7 @@ for module in (
     regions,
     project,
     register,
+    migration,
     export,
 ):
     module.register(cli)
