@@ -276,7 +276,11 @@ class Store(Protocol):
         """The engine's input tables on an Ibis backend (see :class:`ComputeInputs`)."""
 
     def value_summary(self) -> pd.DataFrame:
-        """Per indicator and level: first and last date, number of dates and of values."""
+        """Per indicator and level: first and last date, number of dates and of values (observed only).
+
+        Projections and other scenarios are listed by their runs (``services.projection_runs``),
+        so "the latest date" of an indicator is always its latest observation.
+        """
 
     # -- georesources --------------------------------------------------------------------------
     def list_georesources(self) -> list[GeoresourceMeta]:

@@ -400,3 +400,22 @@ def test_imports_and_meta(store: Store) -> None:
     store.set_meta("k", "v2")
     assert store.get_meta("k") == "v2"
     assert store.info()["counts"]["imports"] == 2
+
+
+def test_value_summary_lists_observations_only(q_store: Store) -> None:
+    """Projected scenarios do not move an indicator's latest date (the atlas's default)."""
+    y20, y30 = D(2020, 12, 31), D(2030, 12, 31)
+    _write(q_store, "obs", [("pop", "b", D(2015, 1, 1), y20, 7.0, "ok")])
+    batch = _batch([("pop", "b", D(2015, 1, 1), y30, 9.0, "projected")])
+    batch = batch.set_column(5, "scenario", pa.array(["medium"]))
+    writer = q_store.value_writer("proj")
+    try:
+        writer.add(batch)
+        with q_store.transaction():
+            result = writer.finish()
+            q_store.record_import(ImportRecord("proj", "projection", "run", "", NOW, NOW, 1, *result))
+    finally:
+        writer.discard()
+    assert len(q_store.read_values(["pop"], dates=[y30], scenario="medium")) == 1
+    row = q_store.value_summary().query("indicator_id == 'pop'").iloc[0]
+    assert (row["last_date"], row["values"], row["dates"]) == (y20, 1, 1)

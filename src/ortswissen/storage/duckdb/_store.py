@@ -567,13 +567,13 @@ class DuckDBStore(RegisterTables):
         return ComputeInputs(backend=backend, values=values, units=units, close=cursor.close, writer=writer)
 
     def value_summary(self) -> pd.DataFrame:
-        """First/last date, number of dates and values per indicator and level."""
+        """First/last date, number of dates and values per indicator and level (observed scenario)."""
         return (
             self._read()
             .execute(
                 "SELECT indicator_id, level_id, min(date) AS first_date, max(date) AS last_date, "
                 "count(DISTINCT date) AS dates, count(*) AS values FROM indicator_values "
-                "GROUP BY ALL ORDER BY indicator_id, level_id"
+                "WHERE scenario = 'observed' GROUP BY ALL ORDER BY indicator_id, level_id"
             )
             .to_arrow_table()
             .to_pandas(date_as_object=True)

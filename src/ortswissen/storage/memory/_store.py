@@ -341,8 +341,10 @@ class MemoryStore:
         return v[v["import_id"].isin(recorded)] if len(v) else v
 
     def value_summary(self) -> pd.DataFrame:
-        """First/last date, number of dates and values per indicator and level."""
+        """First/last date, number of dates and values per indicator and level (observed scenario)."""
         v = self._visible()
+        if len(v):
+            v = v[v["scenario"] == "observed"]
         if v.empty:
             return pd.DataFrame(columns=["indicator_id", "level_id", "first_date", "last_date", "dates", "values"])
         g = v.groupby(["indicator_id", "level_id"])
