@@ -213,7 +213,13 @@ function whiskers(name, data, colour = "#222") {
  * total per band; a projected structure carries its 80 % interval as whiskers, and `compare`
  * (the jump-off structure, same bands) is drawn as a dashed outline.
  */
-export function pyramidOption({ bands, title, compare = null, compareName = "" }) {
+export function pyramidOption({ bands: given, title, compare = null, compareName = "", perYear = false }) {
+  // bands of unequal width (0–5, 6–14, 27–44 …) are drawn as persons per year of age, so a
+  // wide band does not look crowded; the open top band counts to age 100
+  const per = (b, v) => (v === null || v === undefined ? v : perYear ? v / Math.max(1, (b.to ?? 101) - b.from) : v);
+  const scaled = (b) => ({ ...b, male: per(b, b.male), female: per(b, b.female), total: per(b, b.total), ...(b.q10 !== undefined ? { q10: per(b, b.q10), q90: per(b, b.q90) } : {}) });
+  const bands = given.map(scaled);
+  compare = compare ? compare.map(scaled) : null;
   const labels = bands.map((b) => b.label);
   const bySex = bands.some((b) => b.male !== null && b.male !== undefined && b.female !== null && b.female !== undefined);
   const series = [];
@@ -241,18 +247,18 @@ export function pyramidOption({ bands, title, compare = null, compareName = "" }
       axisPointer: { type: "shadow" },
       formatter: (items) => {
         const i = items[0].dataIndex;
-        const b = bands[i];
+        const b = given[i];
         const lines = [`<strong>${b.label}</strong>`];
         if (bySex) lines.push(`${t("male")}: ${fmt(b.male, 0)}`, `${t("female")}: ${fmt(b.female, 0)}`);
         lines.push(`${t("total")}: ${fmt(b.total, 0)}`);
         if (b.q10 !== undefined && b.q90 !== undefined) lines.push(`${t("interval80")}: ${fmt(b.q10, 0)} – ${fmt(b.q90, 0)}`);
-        if (compare && compare[i]) lines.push(`${compareName}: ${fmt(compare[i].total, 0)}`);
+        if (compare && compare[i]) lines.push(`${compareName}: ${fmt(compare[i].total, perYear ? 1 : 0)}`);
         return lines.join("<br>");
       },
     },
     legend: { bottom: 0 },
-    grid: { left: 56, right: 24, top: 36, bottom: 44 },
-    xAxis: { type: "value", axisLabel: { formatter: (v) => fmt(Math.abs(v), 0) } },
+    grid: { left: 56, right: 24, top: 36, bottom: 64 },
+    xAxis: { type: "value", name: perYear ? t("perYearOfAge") : t("persons"), nameLocation: "middle", nameGap: 26, axisLabel: { formatter: (v) => fmt(Math.abs(v), 0) } },
     yAxis: { type: "category", data: labels, name: t("ageBand"), axisTick: { alignWithLabel: true } },
     series,
   };
@@ -272,13 +278,13 @@ export function fanOption({ fan, title, decimals = 0 }) {
   const q = (key) => dates.map((d) => qBy.get(d)?.[key] ?? null);
   const width = (hiKey, loKey) => dates.map((d) => { const r = qBy.get(d); return r && r[hiKey] !== undefined && r[loKey] !== undefined ? r[hiKey] - r[loKey] : null; });
   const band = (name, stack, base, span, colour) => [
-    { type: "line", name, stack, data: base, symbol: "none", lineStyle: { opacity: 0 }, silent: true, tooltip: { show: false } },
-    { type: "line", name, stack, data: span, symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: colour }, silent: true },
+    { type: "line", name, stack, data: base, symbol: "none", lineStyle: { opacity: 0 }, itemStyle: { color: colour }, silent: true, tooltip: { show: false } },
+    { type: "line", name, stack, data: span, symbol: "none", lineStyle: { opacity: 0 }, itemStyle: { color: colour }, areaStyle: { color: colour, opacity: 1 }, silent: true },
   ];
   const series = [];
   if (fan.quantiles.length) {
-    series.push(...band(t("interval95"), "q95", q("q025"), width("q975", "q025"), "rgba(11,79,108,0.15)"));
-    series.push(...band(t("interval80"), "q80", q("q10"), width("q90", "q10"), "rgba(11,79,108,0.30)"));
+    series.push(...band(t("interval95"), "q95", q("q025"), width("q975", "q025"), "#dbe5ea"));
+    series.push(...band(t("interval80"), "q80", q("q10"), width("q90", "q10"), "#a9c2ce"));
   }
   series.push({ type: "line", name: t("observed"), data: at(fan.observed), symbolSize: 5, lineStyle: { width: 2.5, color: "#1b1f24" }, itemStyle: { color: "#1b1f24" } });
   const styles = { medium: ["#0b4f6c", "solid"], low: ["#2e7d32", "dashed"], high: ["#c0392b", "dashed"] };

@@ -123,11 +123,13 @@ export async function startDemography(root, config, state, catalogue, levels) {
     pyramid.setTitle(t("pyramid"));
     const hasQ = data.bands.some((b) => b.q10 !== undefined);
     const bySex = data.bands.some((b) => b.male !== null && b.male !== undefined);
+    const widths = new Set(data.bands.filter((b) => b.to !== null && b.to !== undefined).map((b) => b.to - b.from));
+    const perYear = widths.size > 1;
     return pyramid.show({
       synthetic: data.synthetic,
       label: title,
-      note: `${t("sourceLabel", { source: sourceName(data.source) })}${hasQ ? ` · ${t("interval80")}: q10–q90` : ""}${cmp ? ` · - - ${cmpName}` : ""}`,
-      chart: () => pyramidOption({ bands: data.bands, title, compare: cmp, compareName: cmpName }),
+      note: `${t("sourceLabel", { source: sourceName(data.source) })}${hasQ ? ` · ${t("interval80")}: q10–q90` : ""}${cmp ? ` · - - ${cmpName}` : ""}${perYear ? ` · ${t("perYearNote")}` : ""}`,
+      chart: () => pyramidOption({ bands: data.bands, title, compare: cmp, compareName: cmpName, perYear }),
       table: () =>
         table(
           title,

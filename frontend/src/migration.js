@@ -32,7 +32,13 @@ function flowYears(catalogue) {
 export async function startMigration(root, config, state, catalogue, levels) {
   const main = root.querySelector("main");
   const years = flowYears(catalogue);
-  const offered = smallLevels(levels).filter((l) => years.size === 0 || years.has(l.id));
+  if (!years.size) {
+    // no register flows in the catalogue: offer the year before the projection's jump-off, if any
+    const runs = await get("/demography/runs").catch(() => []);
+    const year = runs[0] ? Number(runs[0].jump_off.slice(0, 4)) : new Date().getFullYear() - 1;
+    for (const l of smallLevels(levels)) years.set(l.id, new Set([year]));
+  }
+  const offered = smallLevels(levels).filter((l) => years.has(l.id));
   const titleEl = h("h1.view-title", { id: "view-title" }, t("migration"));
   const statusEl = h("p.muted", { id: "dashboard-status", role: "status" });
   const controls = h("div.toolbar", { role: "group", "aria-label": t("dashboardControls"), id: "controls" });

@@ -51,21 +51,26 @@ def _choose(page: Any, select: str, value: str) -> None:
 
 
 def test_the_header_leads_to_the_three_dashboards(page: Any, app_url: str) -> None:
-    page.goto(f"{app_url}/")
-    wait_ready(page)
+    _double(page, app_url)
+    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT)
     links = {
+        "#nav-atlas": "Atlas",
         "#nav-demografie": "Demografie",
         "#nav-wanderungen": "Wanderungen",
         "#nav-kita": "Kita-Planung",
     }
     for selector, label in links.items():
         assert page.locator(selector).inner_text() == label
-    with page.expect_navigation():
-        page.locator("#nav-demografie").click()
-    wait_ready(page, timeout=60_000)
-    assert _query(page)["view"] == ["demografie"]
     assert page.locator("#nav-demografie").get_attribute("aria-current") == "page"
     assert page.locator("#pyramid").is_visible()
+    # another view starts from its own defaults: only the language carries over
+    assert page.locator("#nav-atlas").get_attribute("href") == "/?lang=de"
+    with page.expect_navigation():
+        page.locator("#nav-kita").click()
+    wait_ready(page, timeout=60_000)
+    assert _query(page)["view"] == ["kita"]
+    assert page.locator("#nav-kita").get_attribute("aria-current") == "page"
+    assert page.locator("#kita-table").is_visible()
 
 
 # ---------------------------------------------------------------- Demografie
