@@ -20,7 +20,7 @@ Example:
     >>> a = assumptions_from_mapping({"quotas": "need", "by_age": {"1": 0.7}, "hours": {"u3": 1.2}})
     >>> a.quotas.by_age[:3], a.hours_u3
     ((0.025, 0.7, 0.793), 1.2)
-    >>> [round(w, 4) for w in a.demand_per_child()]
+    >>> a.demand_per_child().round(4).tolist()
     [0.03, 0.84, 0.9516, 0.95, 0.95, 0.95, 0.2375]
 """
 
