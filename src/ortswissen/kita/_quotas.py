@@ -144,7 +144,9 @@ class KitaAssumptions:
         _check_share(self.age6_share, "age6_share")
         for name, value in (("hours.u3", self.hours_u3), ("hours.ue3", self.hours_ue3)):
             if not _finite(value) or value <= 0 or value > _MAX_HOURS:
-                raise InvalidInput(f"{name}: {value!r} is no hours factor (a number above 0 and at most {_MAX_HOURS:g})")
+                raise InvalidInput(
+                    f"{name}: {value!r} is no hours factor (a number above 0 and at most {_MAX_HOURS:g})"
+                )
 
     def in_kita(self) -> np.ndarray:
         """Share of each age 0…6 that is of Kita age (1, …, 1, ``age6_share``)."""
