@@ -59,17 +59,18 @@ class Catchment:
 
     def describe(self) -> dict[str, object]:
         """JSON-ready description with a German and an English explanation."""
-        text = {
-            "none": ("Plätze der Kitas im Gebiet", "places of the Kitas in the area"),
-            "neighbours": (
+        if self.kind == "none":
+            text = ("Plätze der Kitas im Gebiet", "places of the Kitas in the area")
+        elif self.kind == "neighbours":
+            text = (
                 "Kitas versorgen ihr Gebiet und die Nachbargebiete (2SFCA)",
                 "Kitas serve their area and the touching areas (2SFCA)",
-            ),
-            "radius": (
+            )
+        else:
+            text = (
                 f"Kitas versorgen Gebiete im Umkreis von {self.radius:g} m Luftlinie (2SFCA)",
                 f"Kitas serve areas within {self.radius:g} m straight-line distance (2SFCA)",
-            ),
-        }[self.kind]
+            )
         return {"id": self.label, "label_de": text[0], "label_en": text[1]}
 
 

@@ -144,8 +144,38 @@ def quota_defaults() -> dict[str, Any]:
     }
 
 
-def read_assumptions(path: str | Path) -> KitaAssumptions:
-    """Assumptions from a YAML or JSON file (keys as in :func:`~ortswissen.kita.assumptions_from_mapping`)."""
+def quotas_template(quotas: str = "current") -> str:
+    """An editable YAML file with the defaults of ``quotas`` (for ``--quotas-file``).
+
+    >>> "by_age:" in quotas_template("need") and "  1: 0.62" in quotas_template("need")
+    True
+    """
+    if quotas not in DEFAULT_QUOTAS:
+        raise InvalidInput(f"quotas {quotas!r} is unknown; use {' or '.join(DEFAULT_QUOTAS)}")
+    q = DEFAULT_QUOTAS[quotas]
+    lines = [
+        "# Kita-Planung: Annahmen / Kita planning assumptions (ortswissen kita plan --quotas-file FILE)",
+        "# Quoten sind Anteile (0,37 = 37 %) / quotas are shares of the children of each age",
+        *[f"# Quelle / source: {src}" for src in q.sources],
+        f"quotas: {quotas}            # Ausgangsszenario / base scenario: current or need",
+        f"label_de: {q.label_de}",
+        f"label_en: {q.label_en}",
+        "by_age:                    # Alter in vollendeten Jahren am 31.12. / completed age at 31 Dec",
+        *[f"  {age}: {value:g}" for age, value in enumerate(q.by_age)],
+        f"age6_share: {DEFAULT_AGE6_SHARE:g}            # Anteil der 6-Jährigen noch in Kita / share of age 6 in Kita",
+        "hours:                     # Platzäquivalente je Kind / place equivalents per child",
+        "  u3: 1.0                  # oder / or: Betreuungsumfänge / care extents with share and weight:",
+        "  # u3: {ganztags: {share: 0.6, weight: 1.0}, halbtags: {share: 0.4, weight: 0.5}}",
+        "  ue3: 1.0",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def read_assumptions(path: str | Path, *, quotas: str | None = None) -> KitaAssumptions:
+    """Assumptions from a YAML or JSON file (keys as in :func:`~ortswissen.kita.assumptions_from_mapping`).
+
+    ``quotas`` names the base scenario where the file names none.
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -157,6 +187,9 @@ def read_assumptions(path: str | Path) -> KitaAssumptions:
         raise InvalidInput(f"{p.name}: not valid {'JSON' if p.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
     if data is not None and not isinstance(data, Mapping):
         raise InvalidInput(f"{p.name}: expected a mapping with quotas, by_age, age6_share, hours")
+    data = dict(data or {})
+    if quotas is not None:
+        data.setdefault("quotas", quotas)
     return assumptions_from_mapping(data, where=p.name)
 
 
