@@ -248,8 +248,8 @@ def _by_age(raw: Any, base: list[float], where: str) -> list[float]:
 def _hours(raw: Any, where: str) -> float:
     """A factor, or ``{extent: {share, weight}}`` whose shares sum to 1 (factor = Σ share × weight)."""
     if not isinstance(raw, Mapping):
-        if not _finite(raw):
-            raise InvalidInput(f"{where}: {raw!r} is not a number")
+        if not _finite(raw) or raw <= 0 or raw > _MAX_HOURS:
+            raise InvalidInput(f"{where}: {raw!r} is no hours factor (above 0, at most {_MAX_HOURS:g})")
         return float(raw)
     total_share = 0.0
     factor = 0.0
