@@ -85,8 +85,8 @@ def test_ewr_series_goes_back_to_2001(demo: Store) -> None:
 
 
 def test_old_series_reexpressed_on_new_areas_keep_the_city_totals(demo: Store) -> None:
-    on_2021 = demo.read_values(["residents"], level_id="planungsraum", as_of=D(2021, 1, 1))
-    city = demo.read_values(["residents"], level_id="stadt").set_index("date")["value"]
+    on_2021 = demo.read_values(["residents"], level_id="planungsraum", as_of=D(2021, 1, 1), scenario="observed")
+    city = demo.read_values(["residents"], level_id="stadt", scenario="observed").set_index("date")["value"]
     sums = on_2021.groupby("date")["value"].sum()
     assert len(sums) == 18  # every half-year 2015–2023, all on the 542 new planning areas
     for day, value in sums.items():

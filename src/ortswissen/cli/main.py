@@ -16,6 +16,7 @@ from ortswissen.cli import (
     georesources,
     importing,
     indicators,
+    kita,
     levels,
     project,
     regions,
@@ -53,6 +54,7 @@ for module in (
     crosswalk,
     regions,
     project,
+    kita,
     export,
 ):
     module.register(cli)
