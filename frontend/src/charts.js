@@ -259,7 +259,7 @@ export function pyramidOption({ bands: given, title, compare = null, compareName
     legend: { bottom: 0 },
     grid: { left: 56, right: 24, top: 36, bottom: 64 },
     xAxis: { type: "value", name: perYear ? t("perYearOfAge") : t("persons"), nameLocation: "middle", nameGap: 26, axisLabel: { formatter: (v) => fmt(Math.abs(v), 0) } },
-    yAxis: { type: "category", data: labels, name: t("ageBand"), axisTick: { alignWithLabel: true } },
+    yAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true } },
     series,
   };
 }
@@ -324,26 +324,28 @@ export function odOption({ labels, matrix, title }) {
   return {
     title: { text: title, textStyle: { fontSize: 13 } },
     tooltip: { formatter: (p) => `${labels[p.data[1]]} → ${labels[p.data[0]]}: ${fmt(p.data[2], 0)}` },
-    grid: { left: 150, right: 24, top: 36, bottom: 130 },
+    grid: { left: 150, right: 90, top: 36, bottom: 130 },
     xAxis: { type: "category", data: labels, name: t("destination"), nameLocation: "middle", nameGap: 115, axisLabel: { rotate: 60, fontSize: 10, interval: 0 }, splitArea: { show: true } },
     yAxis: { type: "category", data: labels, name: t("origin"), inverse: true, axisLabel: { fontSize: 10, interval: 0 }, splitArea: { show: true } },
-    visualMap: { min: 0, max: Math.max(1, max), calculable: false, orient: "vertical", right: 0, top: 40, itemHeight: 120, inRange: { color: ["#f7fbff", "#9ecae1", "#2171b5", "#08306b"] }, text: [fmt(max, 0), "0"], show: false },
+    visualMap: { min: 0, max: Math.max(1, max), calculable: false, orient: "vertical", right: 0, top: 40, itemHeight: 120, inRange: { color: ["#f7fbff", "#9ecae1", "#2171b5", "#08306b"] }, text: [fmt(max, 0), "0"], show: true },
     series: [{ type: "heatmap", data, emphasis: { itemStyle: { borderColor: "#111", borderWidth: 1 } } }],
   };
 }
 
 /** Moves in (up), moves out (down) and the net balance per age group. */
 export function netByAgeOption({ groups, labelOf, title }) {
+  // the axis names the ages (18–24), the tooltip the group's full name
+  const short = (g) => (g.to === null || g.to === undefined ? `${g.from}+` : `${g.from}–${g.to - 1}`);
   return {
     title: { text: title, textStyle: { fontSize: 13 } },
-    tooltip: { trigger: "axis", valueFormatter: (v) => fmt(Math.abs(v), 0) },
+    tooltip: { trigger: "axis", formatter: (items) => [`<strong>${labelOf(groups[items[0].dataIndex])}</strong>`, ...items.map((p) => `${p.seriesName}: ${fmt(p.value === null ? null : Math.abs(p.value), 0)}`)].join("<br>") },
     legend: { bottom: 0 },
     grid: { left: 56, right: 16, top: 36, bottom: 56 },
-    xAxis: { type: "category", data: groups.map(labelOf), axisLabel: { interval: 0, rotate: groups.length > 8 ? 30 : 0 } },
+    xAxis: { type: "category", data: groups.map(short), name: t("ageBand"), nameLocation: "middle", nameGap: 26, axisLabel: { interval: 0 } },
     yAxis: { type: "value", axisLabel: { formatter: (v) => fmt(v, 0) } },
     series: [
       { type: "bar", name: t("movesIn"), stack: "m", data: groups.map((g) => g.moves_in), itemStyle: { color: "#2e7d32" } },
-      { type: "bar", name: t("movesOut"), stack: "m", data: groups.map((g) => -g.moves_out), itemStyle: { color: "#b5473a" } },
+      { type: "bar", name: t("movesOut"), stack: "m", data: groups.map((g) => (g.moves_out === null ? null : -g.moves_out)), itemStyle: { color: "#b5473a" } },
       { type: "line", name: t("net"), data: groups.map((g) => g.net), symbolSize: 7, lineStyle: { width: 2.5, color: "#1b1f24" }, itemStyle: { color: "#1b1f24" } },
     ],
   };

@@ -102,12 +102,14 @@ function niceStep(x) {
  * Six classes symmetric around zero (−3s … +3s) for values of either sign, with `colours`
  * (six, negative first); `classOf(value)` → class index, `labels` per class.
  *
- * divergingClasses([-40, 10, 75]) has breaks [-50, -25, 0, 25, 50] (step 25).
+ * divergingClasses([-40, 10, 45]) has breaks [-40, -20, 0, 20, 40] (step 20).
  */
 export function divergingClasses(values, colours, decimals = 0) {
   const finite = values.filter((v) => Number.isFinite(v));
-  const top = finite.length ? Math.max(...finite.map(Math.abs)) : 1;
-  const step = niceStep(top / 3);
+  // the step follows the 90th percentile of |value|, so a few extremes do not flatten the rest
+  const sizes = finite.map(Math.abs).sort((a, b) => a - b);
+  const top = sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(sizes.length * 0.9))] : 1;
+  const step = niceStep(top / 2.5);
   const breaks = [-2 * step, -step, 0, step, 2 * step];
   const classOf = (v) => {
     if (!Number.isFinite(v)) return null;

@@ -224,6 +224,7 @@ const MESSAGES = {
     downloadCsv: "Tabelle als CSV",
     downloadXlsx: "Tabelle als Excel (XLSX)",
     tableOfMap: "Tabelle zur Karte",
+    suppressedBelow: "Fallzahlen unter {n} werden geheim gehalten (< {n}).",
   },
   en: {
     app: "ortswissen",
@@ -449,6 +450,7 @@ const MESSAGES = {
     downloadCsv: "Table as CSV",
     downloadXlsx: "Table as Excel (XLSX)",
     tableOfMap: "Table of the map",
+    suppressedBelow: "Counts below {n} are suppressed (< {n}).",
   },
 };
 

@@ -31,6 +31,7 @@ export async function startKita(root, config, state, catalogue, levels) {
   const run = runs[0];
   const offered = planLevels(levels, run);
   const quotaIds = quotas ? Object.keys(quotas.scenarios) : ["current", "need"];
+  const quotaLabel = (q) => (quotas?.scenarios?.[q] ? pick(quotas.scenarios[q], "label") : t(`quota_${q}`));
   const titleEl = h("h1.view-title", { id: "view-title" }, t("kita"));
   const statusEl = h("p.muted", { id: "dashboard-status", role: "status" });
   const controls = h("div.toolbar", { role: "group", "aria-label": t("dashboardControls"), id: "controls" });
@@ -96,11 +97,11 @@ export async function startKita(root, config, state, catalogue, levels) {
       field("level", t("level"), offered.map((l) => [l.id, pick(l, "name")]), state.level, (v) => { state.level = v; render(); }),
       field("year", t("year"), yearList.map((y) => [y, y]), state.year, (v) => { state.year = v; render(); }),
       field("scenario", t("variant"), VARIANTS.map((v) => [v, t(v)]), state.scen, (v) => { state.scen = v; render(); }),
-      field("quotas", t("quotas"), quotaIds.map((q) => [q, t(`quota_${q}`) === `quota_${q}` ? q : t(`quota_${q}`)]), state.quota, (v) => { state.quota = v; render(); }),
+      field("quotas", t("quotas"), quotaIds.map((q) => [q, quotaLabel(q)]), state.quota, (v) => { state.quota = v; render(); }),
       field("catchment", t("catchment"), CATCHMENTS.map((c) => [c, catchLabel(c)]), state.catch, (v) => { state.catch = v; render(); }),
     );
     if (focused) document.getElementById(focused)?.focus();
-    fill(statusEl, `${pick(level, "name")} · ${state.year} · ${t(state.scen)} · ${t(`quota_${state.quota}`)} · ${catchLabel(state.catch)}`);
+    fill(statusEl, `${pick(level, "name")} · ${state.year} · ${t(state.scen)} · ${quotaLabel(state.quota)} · ${catchLabel(state.catch)}`);
     const query = { level: state.level, year: state.year, scenario: state.scen, quotas: state.quota, catchment: state.catch };
     fill(
       downloads,
@@ -161,7 +162,7 @@ export async function startKita(root, config, state, catalogue, levels) {
       h(
         "table.data.kita-table",
         {},
-        h("caption", {}, `${t("kitaTable")}: ${pick(levels.find((l) => l.id === result.level), "name")}, ${result.year}, ${t(result.scenario)}, ${t(`quota_${result.quotas}`)}`),
+        h("caption", {}, `${t("kitaTable")}: ${pick(levels.find((l) => l.id === result.level), "name")}, ${result.year}, ${t(result.scenario)}, ${quotaLabel(result.quotas)}`),
         h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
         h(
           "tbody",

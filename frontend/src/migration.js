@@ -29,6 +29,9 @@ function flowYears(catalogue) {
   return byLevel;
 }
 
+/** "Counts below n are suppressed" where the API suppresses small counts. */
+const suppressNote = (answer) => (answer && answer.suppress_below ? t("suppressedBelow", { n: answer.suppress_below }) : "");
+
 export async function startMigration(root, config, state, catalogue, levels) {
   const main = root.querySelector("main");
   const years = flowYears(catalogue);
@@ -46,6 +49,7 @@ export async function startMigration(root, config, state, catalogue, levels) {
   const legendEl = h("section.legend", { "aria-label": t("legend"), id: "legend" });
   const mapTitle = h("h2", { id: "flows-title" }, t("flowsMap"));
   const mapBadge = h("span.badges");
+  const mapNote = h("p.small.muted");
   const mapTable = h("div.panel-body", { id: "map-table", hidden: true, tabindex: "0", role: "region", "aria-label": t("mapTable") });
   const mapToggle = h("button.secondary", { type: "button", id: "map-table-toggle", "aria-expanded": "false", "aria-controls": "map-table" }, t("mapTable"));
   mapToggle.addEventListener("click", () => {
@@ -58,6 +62,7 @@ export async function startMigration(root, config, state, catalogue, levels) {
     h("div.card-head", {}, h("div.card-title", {}, mapTitle, mapBadge), mapToggle),
     h("div.mapwrap", {}, mapEl, legendEl),
     h("p.muted.small", { id: "map-hint" }, t("keyboardHint")),
+    mapNote,
     mapTable,
   );
   const od = new Panel("od", t("odMatrix"));
@@ -162,6 +167,7 @@ export async function startMigration(root, config, state, catalogue, levels) {
     const missing = sum.rows.filter((r) => !Number.isFinite(r.net_rate)).length;
     const flowNote = flows instanceof Error ? h("p.small", {}, t("noData", { detail: flows.message })) : h("p.small", { id: "flow-count" }, `${t("flows")}: ${fmt(flows.features.length, 0)} (≥ ${fmt(Number(state.min) || 10, 0)})`);
     fill(legendEl, ...legendItems(t("netRate"), classes, missing), flowNote);
+    fill(mapNote, suppressNote(sum));
     if (!(flows instanceof Error)) map.setLines(flows, { maxCount: Math.max(1, ...flows.features.map((f) => f.properties.count)) });
     const nameOf = (id) => (id === "outside" ? t("outside") : names.get(id) || id);
     const rows = [...sum.rows].sort((a, b) => (a.name || "").localeCompare(b.name || "", language()));
@@ -171,7 +177,10 @@ export async function startMigration(root, config, state, catalogue, levels) {
       table(
         `${t("flowsMap")} (${state.year})`,
         [t("name"), t("population"), t("movesIn"), t("movesOut"), t("internalIn"), t("internalOut"), t("within"), t("net"), t("netRate"), t("turnoverRate")],
-        rows.map((r) => [r.name || nameOf(r.unit_id), fmt(r.population, 0), fmt(r.moves_in, 0), fmt(r.moves_out, 0), fmt(r.internal_in, 0), fmt(r.internal_out, 0), fmt(r.within, 0), fmt(r.net, 0), fmt(r.net_rate, 1), fmt(r.turnover_rate, 1)]),
+        rows.map((r) => {
+          const count = (key) => (r[key] === null && (r.suppressed || []).includes(key) ? `< ${sum.suppress_below}` : fmt(r[key], 0));
+          return [r.name || nameOf(r.unit_id), fmt(r.population, 0), count("moves_in"), count("moves_out"), count("internal_in"), count("internal_out"), count("within"), count("net"), fmt(r.net_rate, 1), fmt(r.turnover_rate, 1)];
+        }),
         { className: "data summary-table" },
       ),
       topFlows.length
@@ -190,26 +199,31 @@ export async function startMigration(root, config, state, catalogue, levels) {
     nameOf.set("outside", t("outside"));
     const volume = new Map();
     for (const f of matrix.flows) {
-      for (const id of [f.origin, f.destination]) if (id !== "outside") volume.set(id, (volume.get(id) || 0) + f.count);
+      for (const id of [f.origin, f.destination]) if (id !== "outside") volume.set(id, (volume.get(id) || 0) + (f.count ?? 0));
     }
     const top = [...volume.entries()].sort((a, b) => b[1] - a[1]).slice(0, OD_UNITS).map(([id]) => id);
     top.sort((a, b) => String(nameOf.get(a)).localeCompare(String(nameOf.get(b)), language()));
     const ids = [...top, ...(matrix.flows.some((f) => f.origin === "outside" || f.destination === "outside") ? ["outside"] : [])];
     const index = new Map(ids.map((id, i) => [id, i]));
+    // a suppressed count (below the API's minimum) stays null and reads "< n" in the table
     const cells = ids.map(() => ids.map(() => 0));
-    for (const f of matrix.flows) if (index.has(f.origin) && index.has(f.destination)) cells[index.get(f.origin)][index.get(f.destination)] += f.count;
+    for (const f of matrix.flows) {
+      if (!index.has(f.origin) || !index.has(f.destination)) continue;
+      const [i, j] = [index.get(f.origin), index.get(f.destination)];
+      cells[i][j] = f.count === null || f.count === undefined ? null : (cells[i][j] ?? 0) + f.count;
+    }
     const labels = ids.map((id) => nameOf.get(id) || id);
     const title = `${t("odMatrix")} (${matrix.year})`;
     return od.show({
       synthetic: Boolean(sum && !(sum instanceof Error) && sum.synthetic) || Boolean(matrix.synthetic),
-      note: volume.size > OD_UNITS ? t("odHint", { n: OD_UNITS }) : "",
+      note: [volume.size > OD_UNITS ? t("odHint", { n: OD_UNITS }) : "", suppressNote(matrix)].filter(Boolean).join(" "),
       label: title,
       chart: () => (ids.length ? odOption({ labels, matrix: cells, title }) : null),
       table: () =>
         table(
           title,
           [`${t("origin")} \\ ${t("destination")}`, ...labels],
-          labels.map((l, i) => [l, ...cells[i].map((v) => fmt(v, 0))]),
+          labels.map((l, i) => [l, ...cells[i].map((v) => (v === null ? `< ${matrix.suppress_below}` : fmt(v, 0)))]),
           { className: "data od-table" },
         ),
     });
@@ -221,13 +235,17 @@ export async function startMigration(root, config, state, catalogue, levels) {
     const title = `${t("netByAge")}: ${where} (${ages.year})`;
     return byAge.show({
       synthetic: Boolean(sum && !(sum instanceof Error) && sum.synthetic) || Boolean(ages.synthetic),
+      note: suppressNote(ages),
       label: title,
       chart: () => (ages.groups.length ? netByAgeOption({ groups: ages.groups, labelOf, title }) : null),
       table: () =>
         table(
           title,
           [t("ageGroup"), t("movesIn"), t("movesOut"), t("net"), t("netRate")],
-          ages.groups.map((g) => [labelOf(g), fmt(g.moves_in, 0), fmt(g.moves_out, 0), fmt(g.net, 0), fmt(g.rate_per_1000, 1)]),
+          ages.groups.map((g) => {
+            const count = (key) => (g[key] === null && (g.suppressed || []).includes(key) ? `< ${ages.suppress_below}` : fmt(g[key], 0));
+            return [labelOf(g), count("moves_in"), count("moves_out"), count("net"), fmt(g.rate_per_1000, 1)];
+          }),
           { className: "data netbyage-table" },
         ),
     });

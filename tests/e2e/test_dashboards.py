@@ -5,13 +5,19 @@ What the page shows is compared with what the served API answers for the same qu
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from e2e_helpers import api, run_axe, wait_ready
+from ortswissen.devserver import served
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -19,6 +25,148 @@ LEVEL = "bezirk"
 DISTRICT = "01"  # Mitte
 OTHER = "02"  # Friedrichshain-Kreuzberg
 OBSERVED = "2023-12-31"
+
+
+PERIOD = (dt.date(2022, 1, 1), dt.date(2023, 12, 31))
+PERSONS = 12_000
+
+
+def register_frames(store: Any, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A seeded synthetic register extract spread over Berlin's blocks (x/y in EPSG:25833).
+
+    Residents at the period start, then per person at most one event in 2022-2023: a move within
+    the city, a move out, a death; plus persons moving in from outside and births.
+    """
+    rng = np.random.default_rng(seed)
+    areas = store.unit_versions("block", at=PERIOD[0])
+    points = np.array([[p.x, p.y] for p in areas.geometry.representative_point()])
+    weights = rng.gamma(2.0, 1.0, len(points))  # areas of unequal size
+    weights /= weights.sum()
+
+    def place(n: int) -> np.ndarray:
+        return points[rng.choice(len(points), n, p=weights)]  # inside a block, as the import requires
+
+    def day(n: int) -> list[str]:
+        start = np.datetime64(PERIOD[0])
+        return [str(start + int(d)) for d in rng.integers(0, 720, n)]
+
+    n = PERSONS
+    xy = place(n)
+    birth = [str(np.datetime64("1935-01-01") + int(d)) for d in rng.integers(0, 31_000, n)]
+    persons = pd.DataFrame(
+        {
+            "register_id": [f"r{i}" for i in range(n)],
+            "birth_date": birth,
+            "sex": rng.choice(["m", "w"], n),
+            "nationality": rng.choice(["DE", "TR", "PL", "SY"], n, p=[0.8, 0.08, 0.07, 0.05]),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        }
+    )
+    kind = rng.choice(["none", "move_within", "move_out", "death"], n, p=[0.72, 0.2, 0.06, 0.02])
+    events = []
+    for i in np.flatnonzero(kind != "none"):
+        when = day(1)[0]
+        if when <= birth[i]:
+            continue
+        target = place(1)[0] if kind[i] == "move_within" else (None, None)
+        events.append(
+            {
+                "register_id": f"r{i}",
+                "event": kind[i],
+                "date": when,
+                "x": target[0],
+                "y": target[1],
+                "other_region": "DE" if kind[i] == "move_out" else None,
+            }
+        )
+    arrivals = n // 12
+    axy = place(arrivals)
+    newcomers = []
+    for j in range(arrivals):
+        when = day(1)[0]
+        born = str(np.datetime64(when) - int(rng.integers(18 * 365, 45 * 365)))
+        newcomers.append(
+            {
+                "register_id": f"a{j}",
+                "birth_date": born,
+                "sex": rng.choice(["m", "w"]),
+                "nationality": "DE",
+                "x": None,
+                "y": None,
+            }
+        )
+        events.append(
+            {
+                "register_id": f"a{j}",
+                "event": "move_in",
+                "date": when,
+                "x": axy[j, 0],
+                "y": axy[j, 1],
+                "other_region": "DE",
+            }
+        )
+    babies = n // 100
+    bxy = place(babies)
+    for j in range(babies):
+        when = day(1)[0]
+        newcomers.append(
+            {
+                "register_id": f"b{j}",
+                "birth_date": when,
+                "sex": rng.choice(["m", "w"]),
+                "nationality": "DE",
+                "x": None,
+                "y": None,
+            }
+        )
+        events.append(
+            {
+                "register_id": f"b{j}",
+                "event": "birth",
+                "date": when,
+                "x": bxy[j, 0],
+                "y": bxy[j, 1],
+                "other_region": None,
+            }
+        )
+    return pd.concat([persons, pd.DataFrame(newcomers)], ignore_index=True), pd.DataFrame(events)
+
+
+@pytest.fixture(scope="module")
+def dash_db(e2e_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store plus a synthetic register extract and its derived indicators (Bezirke)."""
+    from ortswissen.services.register import derive_register_values, import_register_frames
+    from ortswissen.storage import open_store
+
+    path = tmp_path_factory.mktemp("dashboards") / "berlin.duckdb"
+    shutil.copy(e2e_db, path)
+    store = open_store(str(path))
+    try:
+        persons, events = register_frames(store)
+        report = import_register_frames(
+            store,
+            persons,
+            events,
+            period_start=PERIOD[0],
+            period_end=PERIOD[1],
+            secret="dashboards-e2e-secret-0123456789",
+            source_label="dashboards-e2e",
+            synthetic=True,
+        )
+        assert report.ok, report.summary()
+        derive_register_values(store, levels=["stadt", "bezirk"])
+        store.checkpoint()  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def dash_url(dash_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The store with the register served in a subprocess."""
+    with served(dash_db, log=tmp_path_factory.mktemp("serve_dash") / "server.log") as base:
+        yield base
 
 
 def _open(page: Any, base: str, view: str, **params: str) -> None:
@@ -50,9 +198,8 @@ def _choose(page: Any, select: str, value: str) -> None:
 # ---------------------------------------------------------------- navigation
 
 
-def test_the_header_leads_to_the_three_dashboards(page: Any, app_url: str) -> None:
-    _double(page, app_url)
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT)
+def test_the_header_leads_to_the_three_dashboards(page: Any, dash_url: str) -> None:
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT)
     links = {
         "#nav-atlas": "Atlas",
         "#nav-demografie": "Demografie",
@@ -76,13 +223,13 @@ def test_the_header_leads_to_the_three_dashboards(page: Any, app_url: str) -> No
 # ---------------------------------------------------------------- Demografie
 
 
-def test_the_pyramid_and_key_figures_show_what_the_api_answers(page: Any, app_url: str, shots: Path) -> None:
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
-    pyramid = api(app_url, "/demography/pyramid", level=LEVEL, unit=DISTRICT, date=OBSERVED, scenario="observed")
+def test_the_pyramid_and_key_figures_show_what_the_api_answers(page: Any, dash_url: str, shots: Path) -> None:
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
+    pyramid = api(dash_url, "/demography/pyramid", level=LEVEL, unit=DISTRICT, date=OBSERVED, scenario="observed")
     shown = page.evaluate("() => window.ortswissen.demography.pyramid")
     assert shown == pyramid
     assert "Mitte" in page.locator("#view-title").inner_text()
-    keys = api(app_url, "/demography/keyfigures", level=LEVEL, unit=DISTRICT, date=OBSERVED)
+    keys = api(dash_url, "/demography/keyfigures", level=LEVEL, unit=DISTRICT, date=OBSERVED)
     residents = page.locator("#figures [data-key=residents] dd")
     assert residents.inner_text() == _de(keys["residents"])
     ageing = page.locator("#figures [data-key=ageing_index] dd").inner_text()
@@ -101,32 +248,34 @@ def test_the_pyramid_and_key_figures_show_what_the_api_answers(page: Any, app_ur
     page.screenshot(path=str(shots / "dashboards-demografie.png"), full_page=True)
 
 
-def test_the_unit_selector_changes_the_pyramid(page: Any, app_url: str) -> None:
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
+def test_the_unit_selector_changes_the_pyramid(page: Any, dash_url: str) -> None:
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
     before = page.evaluate("() => window.ortswissen.demography.pyramid")
     _choose(page, "#unit", OTHER)
     after = page.evaluate("() => window.ortswissen.demography.pyramid")
     assert after["unit"] == OTHER and before["unit"] == DISTRICT
-    assert after == api(app_url, "/demography/pyramid", level=LEVEL, unit=OTHER, date=OBSERVED)
+    assert after == api(dash_url, "/demography/pyramid", level=LEVEL, unit=OTHER, date=OBSERVED)
     assert [b["total"] for b in after["bands"]] != [b["total"] for b in before["bands"]]
     assert _query(page)["unit"] == [OTHER]
     assert "Friedrichshain" in page.locator("#view-title").inner_text()
 
 
-def test_a_projected_date_shows_the_variant_with_its_interval_and_the_fan(page: Any, app_url: str, shots: Path) -> None:
-    runs = api(app_url, "/demography/runs")
+def test_a_projected_date_shows_the_variant_with_its_interval_and_the_fan(
+    page: Any, dash_url: str, shots: Path
+) -> None:
+    runs = api(dash_url, "/demography/runs")
     year = runs[0]["years"][-1]
     date = f"{year}-12-31"
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT, date=date)
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT, date=date)
     assert _query(page)["scen"] == ["medium"]
     assert page.locator("#scenario").is_enabled()
     medium = page.evaluate("() => window.ortswissen.demography.pyramid")
     assert medium["status"] == "projected"
     _choose(page, "#scenario", "high")
     high = page.evaluate("() => window.ortswissen.demography.pyramid")
-    assert high == api(app_url, "/demography/pyramid", level=LEVEL, unit=DISTRICT, date=date, scenario="high")
+    assert high == api(dash_url, "/demography/pyramid", level=LEVEL, unit=DISTRICT, date=date, scenario="high")
     assert sum(b["total"] for b in high["bands"]) > sum(b["total"] for b in medium["bands"])
-    fan = api(app_url, "/demography/fan", level=LEVEL, unit=DISTRICT, indicator="residents")
+    fan = api(dash_url, "/demography/fan", level=LEVEL, unit=DISTRICT, indicator="residents")
     page.locator("#fan-table-toggle").click()
     last = page.locator("#fan-body tbody tr").last
     assert last.locator("th").inner_text() == f"31.12.{year}"
@@ -134,8 +283,8 @@ def test_a_projected_date_shows_the_variant_with_its_interval_and_the_fan(page: 
     page.screenshot(path=str(shots / "dashboards-demografie-projected.png"), full_page=True)
 
 
-def test_the_language_switch_changes_the_dashboard_labels(page: Any, app_url: str) -> None:
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
+def test_the_language_switch_changes_the_dashboard_labels(page: Any, dash_url: str) -> None:
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
     assert page.locator("#pyramid-title").inner_text() == "Alterspyramide"
     assert page.locator("#figures [data-key=old_age_dependency] dt").inner_text() == "Altenquotient"
     with page.expect_navigation():
@@ -148,180 +297,13 @@ def test_the_language_switch_changes_the_dashboard_labels(page: Any, app_url: st
     assert _query(page)["unit"] == [DISTRICT]  # the state survives the switch
 
 
-# ---------------------------------------------------------------- temporary doubles (until the APIs are merged)
-# The migration and kita APIs are written in parallel on their branches; while the served app
-# answers 404 for them, the browser gets contract-shaped answers from these doubles instead.
-
-
-def _units(base: str, level: str, date: str) -> list[dict[str, Any]]:
-    return api(base, f"/levels/{level}/units", date=date, geometry="point")["features"]
-
-
-def _double(page: Any, base: str) -> None:
-    import json
-
-    def missing(path: str) -> bool:
-        try:
-            api(base, path)
-        except Exception as exc:
-            return getattr(exc, "code", None) == 404
-        return False
-
-    def answer(route: Any, body: Any) -> None:
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
-
-    if missing("/migration/od"):
-
-        def migration(route: Any) -> None:
-            url = urlparse(route.request.url)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            level, year = q.get("level", LEVEL), int(q.get("year", "2023"))
-            feats = _units(base, level, f"{year}-12-31")
-            ids = [f["properties"]["id"] for f in feats]
-            names = {f["properties"]["id"]: f["properties"]["name"] for f in feats}
-            flows = [
-                {"origin": a, "destination": b, "count": (i * 7 + j * 3) % 40 + 1}
-                for i, a in enumerate(ids)
-                for j, b in enumerate(ids)
-                if a != b
-            ]
-            flows += [{"origin": "outside", "destination": a, "count": 100 + i} for i, a in enumerate(ids)]
-            flows += [{"origin": a, "destination": "outside", "count": 90 + 2 * i} for i, a in enumerate(ids)]
-            if url.path.endswith("/summary"):
-                rows = []
-                for i, a in enumerate(ids):
-                    inn = sum(f["count"] for f in flows if f["destination"] == a)
-                    out = sum(f["count"] for f in flows if f["origin"] == a)
-                    pop = 10_000 + 1000 * i
-                    rows.append(
-                        {
-                            "unit_id": a,
-                            "name": names[a],
-                            "population": pop,
-                            "moves_in": 100 + i,
-                            "moves_out": 90 + 2 * i,
-                            "internal_in": inn - 100 - i,
-                            "internal_out": out - 90 - 2 * i,
-                            "within": 50,
-                            "net": inn - out,
-                            "net_rate": (inn - out) / pop * 1000,
-                            "turnover_rate": (inn + out) / pop * 1000,
-                        }
-                    )
-                answer(route, {"level": level, "year": year, "synthetic": True, "rows": rows})
-            elif url.path.endswith("/od"):
-                answer(
-                    route,
-                    {
-                        "level": level,
-                        "year": year,
-                        "units": [{"unit_id": a, "name": names[a]} for a in ids],
-                        "flows": flows,
-                    },
-                )
-            elif url.path.endswith("/net-by-age"):
-                bands = [(0, 18), (18, 25), (25, 30), (30, 50), (50, 65), (65, None)]
-                groups = [
-                    {
-                        "group": f"{lo}_{hi or 'plus'}",
-                        "label_de": f"{lo}–{hi - 1}" if hi else f"{lo}+",
-                        "label_en": f"{lo}–{hi - 1}" if hi else f"{lo}+",
-                        "from": lo,
-                        "to": hi,
-                        "moves_in": 100 + 10 * k,
-                        "moves_out": 80 + 15 * k,
-                        "net": 20 - 5 * k,
-                        "rate_per_1000": (20 - 5 * k) / 10,
-                    }
-                    for k, (lo, hi) in enumerate(bands)
-                ]
-                answer(route, {"unit": q.get("unit"), "year": year, "synthetic": True, "groups": groups})
-            else:
-                pts = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in feats}
-                answer(
-                    route,
-                    {
-                        "type": "FeatureCollection",
-                        "features": [
-                            {
-                                "type": "Feature",
-                                "geometry": {
-                                    "type": "LineString",
-                                    "coordinates": [pts[f["origin"]], pts[f["destination"]]],
-                                },
-                                "properties": {**f, "reverse_count": 0, "net": f["count"]},
-                            }
-                            for f in flows
-                            if f["origin"] in pts
-                            and f["destination"] in pts
-                            and f["count"] >= int(q.get("min_count", 1))
-                        ],
-                    },
-                )
-
-        page.route("**/api/v1/migration/**", migration)
-    if missing("/kita/quotas"):
-
-        def kita(route: Any) -> None:
-            url = urlparse(route.request.url)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path.endswith("/quotas"):
-                answer(route, {"scenarios": {"current": {}, "need": {}}, "hours_factor": 1.0, "sources": []})
-                return
-            level, year, scen = q["level"], int(q["year"]), q["scenario"]
-            factor = {"low": 0.9, "medium": 1.0, "high": 1.1}[scen] * (1.2 if q.get("quotas") == "need" else 1.0)
-            rows = []
-            for i, f in enumerate(_units(base, level, f"{year}-12-31")):
-                demand = round((200 + 37 * i) * factor, 1)
-                places = 180 + 41 * (i % 5)
-                rows.append(
-                    {
-                        "unit_id": f["properties"]["id"],
-                        "name": f["properties"]["name"],
-                        "children_u3": 150 + i,
-                        "children_ue3": 250 + i,
-                        "demand_u3": demand * 0.3,
-                        "demand_ue3": demand * 0.7,
-                        "demand": demand,
-                        "demand_low": demand * 0.9,
-                        "demand_high": demand * 1.1,
-                        "places": places,
-                        "gap": places - demand,
-                        "gap_low": places - demand * 1.1,
-                        "gap_high": places - demand * 0.9,
-                        "coverage": places / demand,
-                    }
-                )
-            answer(
-                route,
-                {
-                    "level": level,
-                    "year": year,
-                    "scenario": scen,
-                    "quotas": q.get("quotas"),
-                    "synthetic": False,
-                    "rows": rows,
-                },
-            )
-
-        page.route("**/api/v1/kita/**", kita)
-
-
-def _get(page: Any, base: str, path: str, **params: Any) -> Any:
-    """The API answer the page saw (the real API, or the double's answer via the page)."""
-    from urllib.parse import urlencode
-
-    return page.evaluate("async (url) => (await fetch(url)).json()", f"{base}/api/v1{path}?{urlencode(params)}")
-
-
 # ---------------------------------------------------------------- Wanderungen
 
 
-def test_the_migration_dashboard_shows_flows_matrix_and_net_by_age(page: Any, app_url: str, shots: Path) -> None:
-    _double(page, app_url)
-    _open(page, app_url, "wanderungen", level=LEVEL)
+def test_the_migration_dashboard_shows_flows_matrix_and_net_by_age(page: Any, dash_url: str, shots: Path) -> None:
+    _open(page, dash_url, "wanderungen", level=LEVEL)
     year = _query(page)["year"][0]
-    summary = _get(page, app_url, "/migration/summary", level=LEVEL, year=year)
+    summary = api(dash_url, "/migration/summary", level=LEVEL, year=year)
     assert page.evaluate("() => window.ortswissen.migration.summary") == summary
     # the map paints every unit of the summary, and its table lists their figures
     painted = page.evaluate(
@@ -334,21 +316,25 @@ def test_the_migration_dashboard_shows_flows_matrix_and_net_by_age(page: Any, ap
     assert _de(first["moves_in"]) in row.inner_text() and _de(first["net"]) in row.inner_text()
     assert (page.locator("#flows .badge.synthetic").count() == 1) == summary["synthetic"]
     flows = page.evaluate("() => window.ortswissen.migration.flows")
-    assert flows["type"] == "FeatureCollection"
+    assert flows == api(dash_url, "/migration/flows", level=LEVEL, year=year, min_count=10)
+    assert page.locator("#flow-count").inner_text().startswith(f"Ströme: {len(flows['features'])} ")
     assert page.evaluate("() => window.ortswissen.map.getLayer('flows-line') !== undefined")
     # the OD matrix as a table: the row of the first unit holds its flows
-    od = _get(page, app_url, "/migration/od", level=LEVEL, year=year)
+    od = api(dash_url, "/migration/od", level=LEVEL, year=year)
     page.locator("#od-table-toggle").click()
     table_rows = page.locator("#od-body tbody tr")
     assert table_rows.count() >= 2
     origin_name = table_rows.first.locator("th").inner_text()
     origin = next(u["unit_id"] for u in od["units"] if u["name"] == origin_name)
-    out_total = sum(f["count"] for f in od["flows"] if f["origin"] == origin)
-    cells = [c.replace(".", "") for c in table_rows.first.locator("td").all_inner_texts()]
-    assert sum(int(c) for c in cells) == out_total
+    # counts below the API's minimum are suppressed (null) and read "< n" in the table
+    out_total = sum(f["count"] or 0 for f in od["flows"] if f["origin"] == origin)
+    cells = table_rows.first.locator("td").all_inner_texts()
+    assert sum(int(c.replace(".", "")) for c in cells if not c.startswith("<")) == out_total
+    hidden = sum(f["count"] is None for f in od["flows"] if f["origin"] == origin)
+    assert sum(c == f"< {od['suppress_below']}" for c in cells) == hidden
     page.locator("#od-table-toggle").click()
     # net migration by age for the whole city, then for a unit chosen in the selector
-    ages = _get(page, app_url, "/migration/net-by-age", level=LEVEL, year=year)
+    ages = api(dash_url, "/migration/net-by-age", level=LEVEL, year=year)
     page.locator("#netbyage-table-toggle").click()
     shown = page.locator("#netbyage-body tbody tr")
     assert shown.count() == len(ages["groups"])
@@ -368,12 +354,11 @@ def _kita_rows(page: Any) -> dict[str, str]:
     )
 
 
-def test_the_kita_table_follows_the_scenario_switch(page: Any, app_url: str, shots: Path) -> None:
-    _double(page, app_url)
-    _open(page, app_url, "kita", level=LEVEL, scen="medium")
+def test_the_kita_table_follows_the_scenario_switch(page: Any, dash_url: str, shots: Path) -> None:
+    _open(page, dash_url, "kita", level=LEVEL, scen="medium")
     q = _query(page)
     year, quotas = q["year"][0], q["quota"][0]
-    plan = _get(page, app_url, "/kita/plan", level=LEVEL, year=year, scenario="medium", quotas=quotas, catchment="none")
+    plan = api(dash_url, "/kita/plan", level=LEVEL, year=year, scenario="medium", quotas=quotas, catchment="none")
     medium = _kita_rows(page)
     assert set(medium) == {r["unit_id"] for r in plan["rows"]}
     for r in plan["rows"]:
@@ -389,9 +374,7 @@ def test_the_kita_table_follows_the_scenario_switch(page: Any, app_url: str, sho
     _choose(page, "#scenario", "high")
     assert _query(page)["scen"] == ["high"]
     high = _kita_rows(page)
-    expected = _get(
-        page, app_url, "/kita/plan", level=LEVEL, year=year, scenario="high", quotas=quotas, catchment="none"
-    )
+    expected = api(dash_url, "/kita/plan", level=LEVEL, year=year, scenario="high", quotas=quotas, catchment="none")
     for r in expected["rows"]:
         assert float(high[r["unit_id"]]) == pytest.approx(r["demand"])
     assert high != medium
@@ -404,15 +387,14 @@ def test_the_kita_table_follows_the_scenario_switch(page: Any, app_url: str, sho
 
 
 @pytest.mark.parametrize("view", ["demografie", "wanderungen", "kita"])
-def test_axe_finds_no_serious_violations_on_the_dashboards(page: Any, app_url: str, view: str) -> None:
-    _double(page, app_url)
-    _open(page, app_url, view, level=LEVEL)
+def test_axe_finds_no_serious_violations_on_the_dashboards(page: Any, dash_url: str, view: str) -> None:
+    _open(page, dash_url, view, level=LEVEL)
     violations = run_axe(page)
     assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
 
 
-def test_the_keyboard_reaches_the_dashboard_controls_in_order(page: Any, app_url: str) -> None:
-    _open(page, app_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
+def test_the_keyboard_reaches_the_dashboard_controls_in_order(page: Any, dash_url: str) -> None:
+    _open(page, dash_url, "demografie", level=LEVEL, unit=DISTRICT, date=OBSERVED)
     order = []
     for _ in range(20):
         page.keyboard.press("Tab")
