@@ -105,6 +105,43 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "Ebene ist nicht verschachtelt: keine übergeordneten Einheiten",
         "level not nested: parents ignored",
     ),
+    # register extracts (docs/register.md)
+    "invalid-sex": ("Geschlecht nicht m, w/f oder d", "sex is not m, w/f or d"),
+    "invalid-nationality": ("Staatsangehörigkeit kein ISO-Ländercode", "nationality is not an ISO country code"),
+    "invalid-residence": ("Wohnungsstatus nicht haupt oder neben", "residence is not haupt or neben"),
+    "invalid-event": ("unbekannte Ereignisart", "unknown kind of event"),
+    "invalid-region": (
+        "Herkunft/Ziel weder AGS noch Ländercode",
+        "origin/destination is neither an AGS key nor a country code",
+    ),
+    "unknown-person": ("Registernummer fehlt in der Personendatei", "register id not in the persons file"),
+    "invalid-coordinate": ("Koordinate keine Zahl oder unvollständig", "coordinate is not a number or incomplete"),
+    "incomplete-address": (
+        "Anschrift unvollständig (Straße, Hausnummer, PLZ)",
+        "address incomplete (street, number, postcode)",
+    ),
+    "missing-address": ("Anschrift fehlt", "address missing"),
+    "missing-address-table": ("Straßenanschrift ohne Adresstabelle", "street address but no address table"),
+    "address-not-found": ("Anschrift nicht in der Adresstabelle", "address not in the address table"),
+    "duplicate-address": (
+        "Anschrift doppelt in der Adresstabelle, erste verwendet",
+        "address repeated in the table, first used",
+    ),
+    "address-ignored": ("Anschrift bei Fortzug oder Tod nicht verwendet", "address of a move out or death not used"),
+    "outside-blocks": ("Anschrift liegt in keinem Block", "address lies outside every block"),
+    "born-after-period": ("Geburt nach dem Ende des Zeitraums", "born after the end of the period"),
+    "address-before-birth": ("Anschrift zu Beginn, aber später geboren", "address at the period start but born later"),
+    "event-outside-period": ("Ereignis außerhalb des Zeitraums", "event outside the period"),
+    "event-before-birth": ("Ereignis vor der Geburt", "event before birth"),
+    "event-after-death": ("Ereignis nach dem Tod", "event after death"),
+    "birth-date-mismatch": ("Geburt nicht im Geburtsmonat der Person", "birth not in the person's month of birth"),
+    "birth-not-first": ("Geburt nicht erstes Ereignis der Person", "birth is not the person's first event"),
+    "not-resident": ("Person vor dem Ereignis nicht gemeldet", "person not resident before the event"),
+    "already-resident": ("Zuzug einer bereits gemeldeten Person", "move in of a person already resident"),
+    "person-without-address": (
+        "Person ohne Anschrift und Ereignis ausgelassen",
+        "person without address or event left out",
+    ),
 }
 
 #: Issues kept per code; further ones of the same code are only counted.

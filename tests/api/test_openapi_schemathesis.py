@@ -31,6 +31,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from tests.migration_cases import load_register
 
 from ortswissen.services.crosswalks import CrosswalkSpec, compute_crosswalk
 from ortswissen.services.indicators import parse_definitions, register_definitions
@@ -58,6 +59,7 @@ EXAMPLES: dict[str, list[Any]] = {
     "crosswalk": ["q2015_q2021"],
     "vintage": ["q2021"],
     "date": ["2021-12-31", "31.12.2020", "2023-12-31"],
+    "year": [2022, 2023],  # the register extract of tests/migration_cases.py
     "as_of": ["2021-01-01"],
     "from": ["2020-12-31"],
     "to": ["2022-12-31"],
@@ -155,6 +157,7 @@ def api_app(_town_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     shutil.copy(_town_template, db)
     store = open_store(str(db))
     register_definitions(store, parse_definitions([COMPUTED]))
+    load_register(store)  # the migration endpoints read a register extract
     compute_crosswalk(
         store,
         CrosswalkSpec(

@@ -18,8 +18,10 @@ from ortswissen.cli import (
     indicators,
     kita,
     levels,
+    migration,
     project,
     regions,
+    register,
     serve,
     units,
 )
@@ -54,6 +56,8 @@ for module in (
     crosswalk,
     regions,
     project,
+    register,
+    migration,
     kita,
     export,
 ):

@@ -156,7 +156,7 @@ def check_sequences(
 
 
 def build_history(
-    persons: pd.DataFrame, events: pd.DataFrame, *, period_start: pd.Timestamp
+    persons: pd.DataFrame, events: pd.DataFrame, *, period_start: pd.Timestamp, monthly: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Residence episodes and the events with origin, destination and age (after :func:`check_sequences`).
 
@@ -165,6 +165,10 @@ def build_history(
     valid_from, valid_to``; ``valid_to`` inclusive, ``NaT`` while still resident) and the
     events in input order with ``age`` (completed years on the event's day),
     ``origin_block, origin_cell, dest_block, dest_cell``.
+
+    ``monthly`` counts every event from the first day of its month (the order of events stays
+    that of their days): no exact day is kept, and stocks on the last day of any month are
+    still exact, because every event of that month has happened by then.
     """
     start = persons.index[persons["start_block"].notna()]
     states = pd.concat(
@@ -191,14 +195,17 @@ def build_history(
     cell_after = states["cell"].where(opens, None)
     origin_block = block_after.shift(1).where(same_as_previous, None)
     origin_cell = cell_after.shift(1).where(same_as_previous, None)
-    next_date = states["date"].shift(-1).where(np.r_[same_as_previous[1:], False])
+    day = states["date"]
+    if monthly:
+        day = day.where(states["kind"] == "start", day.dt.to_period("M").dt.to_timestamp())
+    next_date = day.shift(-1).where(np.r_[same_as_previous[1:], False])
 
     episodes = pd.DataFrame(
         {
             "person": person[opens],
             "block": states["block"].to_numpy()[opens],
             "cell": states["cell"].to_numpy()[opens],
-            "valid_from": states["date"].to_numpy()[opens],
+            "valid_from": day.to_numpy()[opens],
             "valid_to": (next_date - pd.Timedelta(days=1)).to_numpy()[opens],
         }
     )

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -60,9 +61,11 @@ AGE_CAP = 100
 
 def map_codes(cells: pd.Series, codes: dict[str, str]) -> pd.Series:
     """Cells mapped through ``codes`` (trimmed, lower case); unknown or empty cells give ``None``."""
-    text = cells.astype("string").str.strip().str.lower()
-    mapped = text.map(codes)
-    return mapped.astype(object).where(mapped.notna(), None)
+    index, distinct = pd.factorize(cells, use_na_sentinel=True)
+    lookup = np.array(
+        [codes.get(str(v).strip().lower()) for v in distinct] + [None], dtype=object
+    )  # index -1 (missing) takes the last entry
+    return pd.Series(lookup[index], index=cells.index, dtype=object)
 
 
 def address_keys(street: pd.Series, house_number: pd.Series, postcode: pd.Series) -> pd.Series:

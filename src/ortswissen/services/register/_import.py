@@ -428,7 +428,7 @@ def _import(
     )
     progress.advance()
 
-    episodes, moved = build_history(frame, events, period_start=start)
+    episodes, moved = build_history(frame, events, period_start=start, monthly=True)
     keys = np.array(person_keys(persons.ids.tolist(), key), dtype=object)
     progress.advance()
     progress.finish()
