@@ -215,7 +215,7 @@ def test_api_plan_follows_the_contract(client: TestClient, store: Store) -> None
     change = child_count(0, 1, 2024) * (0.5 - 0.371)
     assert edited["rows"][0]["demand"] - row["demand"] == pytest.approx(change, abs=0.1)
     posted = client.post(
-        "/api/v1/kita/plan", json={"level": "quartier", "year": 2024, "by_age": {"1": 0.5}, "catchment": "neighbours"}
+        "/api/v1/kita/whatif", json={"level": "quartier", "year": 2024, "by_age": {"1": 0.5}, "catchment": "neighbours"}
     )
     assert posted.status_code == 200, posted.text
     assert posted.json()["rows"][0]["demand"] == pytest.approx(edited["rows"][0]["demand"])
@@ -229,7 +229,7 @@ def test_api_errors_and_downloads(client: TestClient) -> None:
     assert missing.status_code == 404 and missing.json()["available"] == ["2024", "2025"]
     unknown = client.get("/api/v1/kita/plan", params={"level": "quartier", "year": 2024, "scenario": "middle"})
     assert unknown.status_code == 400
-    post = client.post("/api/v1/kita/plan", json={"level": "quartier", "year": 2024, "by_age": {"1": 1.5}})
+    post = client.post("/api/v1/kita/whatif", json={"level": "quartier", "year": 2024, "by_age": {"1": 1.5}})
     assert post.status_code == 422
     csv_answer = client.get("/api/v1/kita/plan.csv", params={"level": "quartier", "year": 2024, "to_year": 2025})
     assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")

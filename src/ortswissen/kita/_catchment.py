@@ -38,6 +38,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ortswissen.errors import InvalidInput
+from ortswissen.kita._demand import NO_DEMAND
 
 __all__ = ["Catchment", "FcaResult", "neighbour_reach", "parse_catchment", "radius_reach", "two_step_fca"]
 
@@ -111,8 +112,9 @@ def two_step_fca(places: ArrayLike, demand: ArrayLike, reach: sparse.spmatrix | 
     if (s < 0).any() or (d < 0).any():
         raise InvalidInput("places and demand must not be negative")
     served = w.T @ d  # demand reaching each Kita
-    ratio = np.divide(s, served, out=np.zeros_like(s), where=served > 0)
-    return FcaResult(places=d * (w @ ratio), unallocated=float(s[served <= 0].sum()), ratio=ratio)
+    reached = served > NO_DEMAND
+    ratio = np.divide(s, served, out=np.zeros_like(s), where=reached)
+    return FcaResult(places=d * (w @ ratio), unallocated=float(s[~reached].sum()), ratio=ratio)
 
 
 def neighbour_reach(neighbours: Sequence[Sequence[int]], site_area: ArrayLike) -> sparse.csr_matrix:

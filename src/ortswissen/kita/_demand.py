@@ -32,7 +32,10 @@ from numpy.typing import ArrayLike
 from ortswissen.errors import InvalidInput
 from ortswissen.kita._quotas import KITA_AGES, U3_AGES, KitaAssumptions
 
-__all__ = ["KitaDemand", "demand_interval", "kita_demand", "kita_gap"]
+__all__ = ["NO_DEMAND", "KitaDemand", "demand_interval", "kita_demand", "kita_gap"]
+
+NO_DEMAND = 1e-9
+"""Demand (place equivalents) at or below which nobody needs a place: no coverage ratio, no 2SFCA share."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def demand_interval(
         raise InvalidInput("demand, children and their quantiles must have the same length")
     if (lo > hi + 1e-9).any():
         raise InvalidInput("the lower quantile of the children exceeds the upper one")
-    per_child = np.divide(d, c, out=np.zeros_like(d), where=c > 0)
+    per_child = np.divide(d, c, out=np.zeros_like(d), where=c > NO_DEMAND)
     return per_child * lo, per_child * hi
 
 
@@ -106,7 +109,7 @@ def kita_gap(
     d = np.asarray(demand, dtype=float)
     out = {
         "gap": p - d,
-        "coverage": np.divide(p, d, out=np.full_like(d, np.nan), where=d > 0),
+        "coverage": np.divide(p, d, out=np.full_like(d, np.nan), where=d > NO_DEMAND),
     }
     if demand_low is not None and demand_high is not None:
         out["gap_low"] = p - np.asarray(demand_high, dtype=float)

@@ -54,7 +54,7 @@ U3_AGES = 3
 DEFAULT_AGE6_SHARE = 0.25
 """Share of the age-6 cohort at 31 December still in Kita (Berlin school-entry cut-off 30 September)."""
 
-_MAX_HOURS = 3.0
+_MIN_HOURS, _MAX_HOURS = 0.1, 3.0
 
 
 def _finite(value: object) -> bool:
@@ -143,10 +143,8 @@ class KitaAssumptions:
     def __post_init__(self) -> None:
         _check_share(self.age6_share, "age6_share")
         for name, value in (("hours.u3", self.hours_u3), ("hours.ue3", self.hours_ue3)):
-            if not _finite(value) or value <= 0 or value > _MAX_HOURS:
-                raise InvalidInput(
-                    f"{name}: {value!r} is no hours factor (a number above 0 and at most {_MAX_HOURS:g})"
-                )
+            if not _finite(value) or value < _MIN_HOURS or value > _MAX_HOURS:
+                raise InvalidInput(f"{name}: {value!r} is no hours factor ({_MIN_HOURS:g} to {_MAX_HOURS:g})")
 
     def in_kita(self) -> np.ndarray:
         """Share of each age 0…6 that is of Kita age (1, …, 1, ``age6_share``)."""
@@ -248,8 +246,8 @@ def _by_age(raw: Any, base: list[float], where: str) -> list[float]:
 def _hours(raw: Any, where: str) -> float:
     """A factor, or ``{extent: {share, weight}}`` whose shares sum to 1 (factor = Σ share × weight)."""
     if not isinstance(raw, Mapping):
-        if not _finite(raw) or raw <= 0 or raw > _MAX_HOURS:
-            raise InvalidInput(f"{where}: {raw!r} is no hours factor (above 0, at most {_MAX_HOURS:g})")
+        if not _finite(raw) or raw < _MIN_HOURS or raw > _MAX_HOURS:
+            raise InvalidInput(f"{where}: {raw!r} is no hours factor ({_MIN_HOURS:g} to {_MAX_HOURS:g})")
         return float(raw)
     total_share = 0.0
     factor = 0.0

@@ -1,7 +1,7 @@
 """Kita-Planung dashboard: default quotas, the plan per area and year, and its CSV/XLSX export.
 
 Only aggregates per area leave the store. Quotas are edited per request (query parameters or
-a POST body); nothing is stored.
+``POST /kita/whatif``); nothing is stored.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ ByAgeQ = Annotated[
     ),
 ]
 Age6Q = Annotated[float | None, Query(ge=0, le=1, description="Share of the age-6 cohort still in Kita.")]
-HoursQ = Annotated[float | None, Query(gt=0, le=3, description="Place equivalents per child (hours factor).")]
+HoursQ = Annotated[
+    float | None, Query(ge=0.1, le=3, description="Place equivalents per child (hours factor, 0.1 to 3).")
+]
 
 
 def _assumptions(
@@ -128,8 +130,8 @@ class HoursBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    u3: float = Field(1.0, gt=0, le=3)
-    ue3: float = Field(1.0, gt=0, le=3)
+    u3: float = Field(1.0, ge=0.1, le=3)
+    ue3: float = Field(1.0, ge=0.1, le=3)
 
 
 class PlanRequest(BaseModel):
@@ -138,7 +140,7 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     level: str = Field(min_length=1)
-    year: int = Field(ge=1900, le=2200)
+    year: int = Field(ge=1900, le=2200, strict=False)  # JSON's 2024.0 is the integer 2024
     scenario: Literal["medium", "low", "high", "observed"] = "medium"
     quotas: Literal["current", "need"] = "current"
     by_age: dict[Literal["0", "1", "2", "3", "4", "5", "6"], Annotated[float, Field(ge=0, le=1)]] | None = Field(
@@ -150,9 +152,9 @@ class PlanRequest(BaseModel):
     interval: Literal[80, 95] | None = 80
 
 
-@router.post("/plan", summary="Kita plan with edited quotas (Was-wäre-wenn)", responses=problems(400, 404, 422))
+@router.post("/whatif", summary="Kita plan with edited quotas (Was-wäre-wenn)", responses=problems(400, 404, 422))
 def plan_post(store: StoreDep, request: Annotated[PlanRequest, Body()]) -> dict[str, Any]:
-    """As ``GET /kita/plan``, with the assumptions in the body; nothing is stored."""
+    """As ``GET /kita/plan``, with the assumptions in a JSON body (by_age, age6_share, hours); nothing is stored."""
     data: dict[str, Any] = {"quotas": request.quotas}
     if request.by_age:
         data["by_age"] = dict(request.by_age)
