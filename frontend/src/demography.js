@@ -115,7 +115,10 @@ export async function startDemography(root, config, state, catalogue, levels) {
   }
 
   function showPyramid(data, compare, pyramidOption) {
-    const sameBands = compare && compare.bands.length === data.bands.length && compare.bands.every((b, i) => b.label === data.bands[i].label);
+    // the jump-off structure is drawn for comparison only where it has the same bands and is
+    // not synthetic beside real figures (the demo's synthetic register is much smaller)
+    const sameBands =
+      compare && compare.synthetic === data.synthetic && compare.bands.length === data.bands.length && compare.bands.every((b, i) => b.label === data.bands[i].label);
     const cmp = sameBands ? compare.bands : null;
     const cmpName = cmp ? t("jumpOffStructure", { date: fmtDate(compare.date) }) : "";
     const status = data.status === "projected" ? `${t("projected")}, ${t(data.scenario)}` : t("observed");
