@@ -189,6 +189,7 @@ function whiskers(name, data, colour = "#222") {
     name,
     data,
     encode: { x: [1, 2], y: 0 },
+    itemStyle: { color: colour }, // the legend's swatch
     z: 5,
     renderItem: (params, api) => {
       const y = api.value(0);
