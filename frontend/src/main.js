@@ -4,19 +4,33 @@ import "./style.css";
 import { get, setApiRoot } from "./api.js";
 import { Atlas } from "./atlas.js";
 import { startComposite } from "./composite.js";
+import { startDemography } from "./demography.js";
 import { fill, h } from "./dom.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { startKita } from "./kita.js";
+import { startMigration } from "./migration.js";
 import { startProfile } from "./profile.js";
 import { readState, urlOf } from "./state.js";
+
+// The dashboards; each keeps only the keys it understands when one is opened from another view
+const DASHBOARDS = {
+  demografie: { label: "demography", start: startDemography, keys: ["level", "unit", "date", "scen"] },
+  wanderungen: { label: "migration", start: startMigration, keys: ["level", "year", "age", "min", "unit"] },
+  kita: { label: "kita", start: startKita, keys: ["level", "year", "scen", "quota", "catch"] },
+};
 
 function header(config, state) {
   const view = state.view || "atlas";
   const link = (target, label, extra = {}) => {
-    const next = { ...state, view: target === "atlas" ? undefined : target, ...extra };
+    let next = { ...state, view: target === "atlas" ? undefined : target, ...extra };
+    if (target !== view && (DASHBOARDS[target] || DASHBOARDS[view])) {
+      // switching between views of different kinds: only the language carries over
+      next = { view: next.view, lang: state.lang, sel: [] };
+    }
     return h("a", { href: urlOf(next), "aria-current": view === target ? "page" : null, id: `nav-${target}` }, label);
   };
   const other = t("switchLangCode");
-  const items = [link("atlas", t("atlas")), config.publicMode ? null : link("composite", t("composite"))];
+  const items = [link("atlas", t("atlas")), ...Object.entries(DASHBOARDS).map(([id, d]) => link(id, t(d.label))), config.publicMode ? null : link("composite", t("composite"))];
   if (!config.publicMode) items.push(h("a", { href: `/regions?lang=${language()}`, id: "nav-regions" }, t("regions")));
   items.push(h("a", { href: `/daten?lang=${language()}`, id: "nav-data" }, t("data")));
   return h(
@@ -57,6 +71,10 @@ async function boot() {
     const view = state.view || "atlas";
     if (view === "profile" && state.unit) await startProfile(root, config, state, ...(await data));
     else if (view === "composite" && !config.publicMode) await startComposite(root, config, state, ...(await data));
+    else if (DASHBOARDS[view]) {
+      document.title = `${t(DASHBOARDS[view].label)} – ortswissen`;
+      await DASHBOARDS[view].start(root, config, state, ...(await data));
+    }
     else await new Atlas(root, config, state).start(data);
     if (!config.embed) footer(foot);
   } catch (err) {

@@ -8,6 +8,7 @@ import { t } from "./i18n.js";
 const FILL = "units-fill";
 const START_CENTRE = [10.45, 51.16]; // Germany, until the first units are fitted
 const LINE = "units-line";
+const FLOWS = "flows-line";
 
 export class ChoroplethMap {
   /**
@@ -80,6 +81,7 @@ export class ChoroplethMap {
     if (map.getSource("units")) map.removeSource("units");
     map.addSource("units", { type: "vector", tiles: [tiles], promoteId: "unit_id", minzoom: 0, maxzoom: 16 });
     this.sourceLayer = level;
+    const before = map.getLayer(FLOWS) ? FLOWS : undefined; // flow lines stay on top of the units
     map.addLayer({
       id: FILL,
       type: "fill",
@@ -89,7 +91,7 @@ export class ChoroplethMap {
         "fill-color": ["to-color", ["coalesce", ["feature-state", "color"], MISSING_COLOUR]],
         "fill-opacity": this.options.baseMapUrl ? 0.75 : 1,
       },
-    });
+    }, before);
     map.addLayer({
       id: LINE,
       type: "line",
@@ -110,6 +112,34 @@ export class ChoroplethMap {
           ["boolean", ["feature-state", "outlier"], false], 2.5,
           0.5,
         ],
+      },
+    }, before);
+  }
+
+  /**
+   * Draw lines (a GeoJSON FeatureCollection of LineStrings with a numeric `count` property) over
+   * the units, their width growing with the count up to `maxCount`; `null` removes them.
+   */
+  async setLines(collection, { maxCount = 1, colour = "#3b1f5c" } = {}) {
+    await this.loaded;
+    const map = this.map;
+    if (!collection) {
+      if (map.getLayer(FLOWS)) map.removeLayer(FLOWS);
+      if (map.getSource("flows")) map.removeSource("flows");
+      return;
+    }
+    if (map.getSource("flows")) map.getSource("flows").setData(collection);
+    else map.addSource("flows", { type: "geojson", data: collection });
+    if (map.getLayer(FLOWS)) map.removeLayer(FLOWS);
+    map.addLayer({
+      id: FLOWS,
+      type: "line",
+      source: "flows",
+      layout: { "line-cap": "round" },
+      paint: {
+        "line-color": colour,
+        "line-opacity": 0.7,
+        "line-width": ["interpolate", ["linear"], ["get", "count"], 0, 0.5, Math.max(1, maxCount), 9],
       },
     });
   }

@@ -1,5 +1,5 @@
 // The whole view state lives in the URL query, so every view is a permalink.
-const KEYS = ["view", "ind", "level", "date", "cm", "k", "pal", "fix", "out", "lbl", "sel", "tab", "y", "from", "unit", "comp", "lang", "embed"];
+const KEYS = ["view", "ind", "level", "date", "cm", "k", "pal", "fix", "out", "lbl", "sel", "tab", "y", "from", "unit", "comp", "scen", "year", "quota", "catch", "age", "min", "lang", "embed"];
 
 /** The state read from the current URL. */
 export function readState() {

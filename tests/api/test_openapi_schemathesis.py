@@ -33,6 +33,7 @@ from hypothesis import settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.migration_cases import load_register
 
+from kita_cases import add_kita_children
 from ortswissen.services.crosswalks import CrosswalkSpec, compute_crosswalk
 from ortswissen.services.indicators import parse_definitions, register_definitions
 from ortswissen.storage import open_store
@@ -93,7 +94,18 @@ DELINEATION_BODY = {
     "n_regions": 8,
     "floor": 2000,
 }
-BODIES = {"/api/v1/composite": COMPOSITE_BODY, "/api/v1/regions/delineations": DELINEATION_BODY}
+KITA_BODY = {"level": "quartier", "year": 2024, "quotas": "need", "by_age": {"1": 0.5}, "catchment": "neighbours"}
+# Kita plans exist for the years with projected children (tests/kita_cases.py)
+KITA_EXAMPLES: dict[str, list[Any]] = {
+    "year": [2024, 2025],
+    "to_year": [2025],
+    "catchment": ["none", "neighbours", "800m"],
+}
+BODIES = {
+    "/api/v1/composite": COMPOSITE_BODY,
+    "/api/v1/regions/delineations": DELINEATION_BODY,
+    "/api/v1/kita/whatif": KITA_BODY,
+}
 COMPUTED = {
     "id": "pct_under_6",
     "title_de": "Anteil unter 6 Jahre",
@@ -103,6 +115,8 @@ COMPUTED = {
 
 
 def _examples_for(path: str, name: str) -> list[Any] | None:
+    if path.startswith("/api/v1/kita/") and name in KITA_EXAMPLES:
+        return KITA_EXAMPLES[name]
     if path.startswith("/api/v1/tiles/") and name in ("x", "y"):
         return EXAMPLES[f"{name}_tile"]
     if path == "/api/v1/indicators/{indicator}/classify" and name == "breaks":
@@ -152,7 +166,7 @@ def positive_data_acceptance_beyond_domain_rules(ctx: Any, response: Any, case: 
 
 @pytest.fixture(scope="module")
 def api_app(_town_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    """The app on a read-only DuckDB copy of the town with a computed indicator and a crosswalk."""
+    """The app on a read-only DuckDB copy of the town with a computed indicator, a crosswalk and projected children."""
     db = tmp_path_factory.mktemp("schemathesis") / "town.duckdb"
     shutil.copy(_town_template, db)
     store = open_store(str(db))
@@ -169,6 +183,7 @@ def api_app(_town_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             to_date=dt.date(2021, 1, 1),
         ),
     )
+    add_kita_children(store, db.parent)
     store.checkpoint()  # type: ignore[attr-defined]
     store.close()
     served = open_store(str(db), read_only=True)

@@ -16,6 +16,7 @@ from ortswissen.cli import (
     georesources,
     importing,
     indicators,
+    kita,
     levels,
     migration,
     project,
@@ -57,6 +58,7 @@ for module in (
     project,
     register,
     migration,
+    kita,
     export,
 ):
     module.register(cli)

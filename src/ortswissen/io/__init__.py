@@ -8,6 +8,7 @@ from ortswissen.io._dates import DATE_FORMATS, parse_date_column, parse_referenc
 from ortswissen.io._export import EXPORT_FORMATS, export_format, write_geo, write_table
 from ortswissen.io._geo import GEO_SUFFIXES, GeoInput, column_as_text, read_geofile
 from ortswissen.io._numbers import PROBLEM_MESSAGES, SIGNS, ParsedNumbers, parse_numbers
+from ortswissen.io._report import write_report_table
 from ortswissen.io._sniff import SUPPORTED_ENCODINGS, EncodingProblem, FileFacts, sniff
 from ortswissen.io._spec import DialectSpec, ValueSpec, available_profiles, load_profile
 from ortswissen.io._tables import DELIMITERS, CsvDialect, RawBatch, TableSource, open_table
@@ -40,5 +41,6 @@ __all__ = [
     "read_geofile",
     "sniff",
     "write_geo",
+    "write_report_table",
     "write_table",
 ]

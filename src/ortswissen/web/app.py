@@ -37,7 +37,7 @@ from ortswissen.ports import Store
 from ortswissen.storage import open_store
 from ortswissen.web import atlas, ogc, pages, regions_page
 from ortswissen.web._problems import available_for, finish_openapi, problem_response
-from ortswissen.web.api import analysis, catalog, demography, migration, regions, tiles, values
+from ortswissen.web.api import analysis, catalog, demography, kita, migration, regions, tiles, values
 
 __all__ = ["create_app"]
 
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(regions.router, prefix="/api/v1")
     app.include_router(demography.router, prefix="/api/v1")
     app.include_router(migration.router, prefix="/api/v1")
+    app.include_router(kita.router, prefix="/api/v1")
     app.include_router(ogc.router)
     app.include_router(atlas.router)
     app.include_router(pages.router)
