@@ -62,6 +62,7 @@ def test_cli_reference_is_current() -> None:
         "ortswissen.ports",
         "ortswissen.web",
         "ortswissen.demography",
+        "ortswissen.kita",
     ],
 )
 def test_public_names_exist_and_are_documented(module: str) -> None:
