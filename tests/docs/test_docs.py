@@ -63,6 +63,7 @@ def test_cli_reference_is_current() -> None:
         "ortswissen.web",
         "ortswissen.demography",
         "ortswissen.migration",
+        "ortswissen.kita",
     ],
 )
 def test_public_names_exist_and_are_documented(module: str) -> None:
