@@ -111,6 +111,8 @@ def test_the_run_is_listed_with_its_assumptions(projected: tuple[Path, dict]) ->
     assert mine[0]["seed"] == 11 and mine[0]["trajectories"] == 200
     assert mine[0]["jump_off"] == "2023-12-31"
     assert mine[0]["data_version"]
+    # births 2021-2023 fell short of the 2015-2020 child ratios: the bridge calibration says so
+    assert 0.8 < mine[0]["recent_fertility_factor"] < 1.0
     out = CliRunner().invoke(cli, ["project", "list", "--json", "--db", str(path)])
     assert out.exit_code == 0, out.output
     assert run["run_id"] in [r["run_id"] for r in json.loads(out.output)]

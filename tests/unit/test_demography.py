@@ -222,3 +222,11 @@ def test_new_housing_moves_shares_not_the_city() -> None:
     assert first_occupants(1)[0, 25:45].sum() == pytest.approx(0.58)
     with pytest.raises(InvalidInput, match="housing must have the shape"):
         project(stocks[-1], r, 3, housing=housing[:2])
+
+
+def test_the_first_output_group_must_be_the_total() -> None:
+    from ortswissen.demography import estimate_ratios, project
+
+    stocks = _toy()
+    with pytest.raises(InvalidInput, match="first output group must be the total"):
+        project(stocks[-1], estimate_ratios(stocks), 2, groups=(("kids", 0, 6), ("total", 0, N_AGES)))

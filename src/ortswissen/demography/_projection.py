@@ -86,7 +86,7 @@ class Scenario:
 
     Example:
         >>> Scenario.named("high").migration
-        1.5
+        1.25
     """
 
     name: str = "medium"
@@ -98,9 +98,9 @@ class Scenario:
     def named(cls, name: str) -> Scenario:
         """The standard variants low / medium / high."""
         presets = {
-            "low": cls("low", fertility=0.9, migration=0.5, city_growth=-0.004),
+            "low": cls("low", fertility=0.9, migration=0.75, city_growth=-0.003),
             "medium": cls("medium"),
-            "high": cls("high", fertility=1.1, migration=1.5, city_growth=0.004),
+            "high": cls("high", fertility=1.1, migration=1.25, city_growth=0.003),
         }
         if name not in presets:
             raise InvalidInput(f"unknown scenario {name!r}: use low, medium or high, or give the assumptions")
@@ -370,6 +370,8 @@ def project(
             raise InvalidInput(f"housing must have the shape {(years, pop.shape[0])}")
         if (housing < 0).any() or not np.isfinite(housing).all():
             raise InvalidInput("first occupants of new housing must be finite and not negative")
+    if not groups or tuple(groups[0][1:]) != (0, N_AGES):
+        raise InvalidInput(f"the first output group must be the total (0, {N_AGES}): the city path is read from it")
     n_units, n_sex, _ = pop.shape
     fertile_sex = 1 if n_sex == 2 else 0
     gr = np.array([[lo, hi] for _, lo, hi in groups], dtype=np.int64)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -190,6 +190,27 @@ def _jump_off_counts(
     return counts, bands
 
 
+def _recent_fertility(last: np.ndarray, ratios: Any, gap: int, counts: np.ndarray, bands: AgeBands) -> float:
+    """Factor on the child ratio so the bridge from the last stocks meets the children counted at the jump-off.
+
+    The base-period ratios carry that period's fertility (Berlin 2015–2020, births falling
+    since). Projecting the last single-year stocks over the ``gap`` years to the jump-off and
+    comparing the children under the first band's end with the observed band gives how far
+    births of the bridge years fell short of (or exceeded) the model's; only children born
+    in the bridge years carry the difference. Clipped to 0.5–1.5.
+    """
+    top = bands.ends[0]
+    if top is None or top > 15 or gap < 1:
+        return 1.0
+    groups = (("total", 0, N_AGES), ("young", 0, min(gap, top)), ("band", 0, top))
+    bridge = project(last, ratios, gap, groups=groups)
+    predicted, born = bridge.point[gap, :, 2].sum(), bridge.point[gap, :, 1].sum()
+    observed = float(counts[:, 0].sum())
+    if born <= 0:
+        return 1.0
+    return float(np.clip(1.0 + (observed - predicted) / born, 0.5, 1.5))
+
+
 def _under(indicator_id: str) -> str | None:
     tail = indicator_id.rsplit("_under_", 1)
     return f"0-{int(tail[1])}" if len(tail) == 2 and tail[1].isdigit() else None
@@ -254,6 +275,10 @@ def run_projection(
         pop0 = stocks[-1]
     groups_of_units = [u[:parent_length] for u in units] if parent_length else None
     ratios = estimate_ratios(stocks[-(base + 1) :], groups_of_units, prior_weight=prior_weight)
+    fertility = 1.0
+    if day.year > data.years[-1]:
+        fertility = _recent_fertility(stocks[-1], ratios, day.year - data.years[-1], counts, bands)
+        variants = [replace(v, fertility=v.fertility * fertility) for v in variants]
     uncertainty = Uncertainty.calibrate(stocks.sum(axis=(2, 3)))
     tilt, tilt_cover = calibrate_age_tilt(
         stocks, data.years, data.years[-1], 5, groups_of_units=groups_of_units, base=base, seed=seed, min_size=500.0
@@ -317,6 +342,7 @@ def run_projection(
         "crosswalk": crosswalk,
         "jump_off_bands": list(jump_off_bands or []),
         "base": base,
+        "recent_fertility_factor": fertility,
         "prior_weight": prior_weight,
         "parent_length": parent_length,
         "age_tilt": {"value": tilt, "in_sample_coverage_80": tilt_cover},
@@ -469,6 +495,7 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
                 "created_at": record.finished_at.isoformat(timespec="seconds"),
                 "rows": record.rows_written,
                 "data_version": o.get("data_version", []),
+                "recent_fertility_factor": o.get("recent_fertility_factor"),
             }
         )
     return sorted(runs, key=lambda r: r["created_at"], reverse=True)
