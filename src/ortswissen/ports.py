@@ -38,11 +38,14 @@ if TYPE_CHECKING:
     from ortswissen.units import Level, Vintage
 
 __all__ = [
+    "REGISTER_COLUMNS",
     "VALUE_BATCH_SCHEMA",
     "ComputeInputs",
     "CrosswalkInfo",
     "DuplicateKey",
     "ImportRecord",
+    "RegisterExtract",
+    "RegisterStore",
     "Store",
     "ValueWriter",
     "VintageInfo",
@@ -329,6 +332,73 @@ class Store(Protocol):
 
     def list_imports(self) -> list[ImportRecord]:
         """All committed imports, newest first."""
+
+
+@dataclass(frozen=True)
+class RegisterExtract:
+    """The register extract in the store: its period and whether it is synthetic."""
+
+    import_id: str
+    period_start: date
+    period_end: date
+    synthetic: bool
+    key_check: str  # fingerprint of the secret (HMAC of a fixed text), never the secret
+
+
+#: Columns of the pseudonymised register tables (docs/register.md); Arrow tables crossing
+#: :class:`RegisterStore` have exactly these columns (dates as ``date32``, ``age`` as int32).
+REGISTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "register_persons": ("person_key", "birth_month", "sex", "nationality", "residence", "import_id"),
+    "register_residences": ("person_key", "block_id", "cell_id", "valid_from", "valid_to"),
+    "register_events": (
+        "person_key",
+        "kind",
+        "date",
+        "age",
+        "sex",
+        "nationality",
+        "origin_block",
+        "origin_cell",
+        "dest_block",
+        "dest_cell",
+        "other_region",
+        "import_id",
+    ),
+}
+
+
+@runtime_checkable
+class RegisterStore(Protocol):
+    """A store that keeps a pseudonymised register extract (DuckDB; the memory fake does not).
+
+    Person rows go in through :meth:`replace_register` and come out only as the frames of
+    :meth:`register_stocks` and :meth:`register_flow_events`, which services aggregate: no
+    adapter method returns a person key, and nothing of this port is served over HTTP.
+    """
+
+    def replace_register(
+        self, extract: RegisterExtract, persons: pa.Table, residences: pa.Table, events: pa.Table
+    ) -> None:
+        """Inside a transaction: replace the stored extract by this one and map its blocks to all levels."""
+
+    def refresh_register_lookup(self) -> int:
+        """(Re)compute which unit of every level each block lies in, on which days; rows written."""
+
+    def register_extract(self) -> RegisterExtract | None:
+        """The stored extract, ``None`` if there is none."""
+
+    def register_counts(self) -> dict[str, int]:
+        """Row counts of the register tables and of persons, events and episodes by kind."""
+
+    def register_stocks(self, level_id: str, dates: Sequence[date]) -> pd.DataFrame:
+        """Main residents per ``unit_id, unit_valid_from, date, age (0..100), sex, nationality``: ``count``."""
+
+    def register_flow_events(self, level_id: str, start: date, end: date) -> pd.DataFrame:
+        """Events of main residents from ``start`` to ``end`` with the units of origin and destination.
+
+        Columns ``kind, date, year, age, sex, nationality, origin_unit, origin_valid_from,
+        dest_unit, dest_valid_from, other_region``; one row per event (no person key).
+        """
 
 
 def iter_batches(table: pa.Table, size: int = 200_000) -> Iterator[pa.Table]:

@@ -46,6 +46,7 @@ from ortswissen.storage.duckdb._geoframes import (
     wkb_array,
 )
 from ortswissen.storage.duckdb._migrations import applied_versions, migrate, pending_migrations
+from ortswissen.storage.duckdb._register import RegisterTables
 from ortswissen.storage.duckdb._values import DuckDBValueWriter, purge_pending
 from ortswissen.units import UNIT_COLUMNS, Level, Vintage, require_columns
 
@@ -92,8 +93,8 @@ def _none_for_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-class DuckDBStore:
-    """A store in one DuckDB file (or in memory with ``:memory:``)."""
+class DuckDBStore(RegisterTables):
+    """A store in one DuckDB file (or in memory with ``:memory:``); it also keeps register extracts."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, url: str, *, read_only: bool) -> None:
         self._con = con
