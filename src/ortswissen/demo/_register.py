@@ -69,7 +69,7 @@ def _ewr(areas: Sequence[str] | None) -> tuple[list[str], np.ndarray, np.ndarray
     raw["year"] = pd.to_datetime(raw["date"]).dt.year
     raw = raw[raw["year"] >= _START_YEAR]
     bands = sorted(
-        {i for i in raw["indicator"].unique() if i.startswith("ewr_age_") and i.count("_") == 3 or i.endswith("_plus")},
+        {i for i in raw["indicator"].unique() if i.startswith("ewr_age_") and i.count("_") == 3},
         key=_band_start,
     )
     starts = np.array([_band_start(b) for b in bands])

@@ -13,8 +13,10 @@ Example:
     >>> places = Places.build(blocks, np.array([50.0]), np.array([0]), 1, rng=np.random.default_rng(0))
     >>> targets = Targets(np.array(["A"]), np.array([0, 18, 65]), 2010, np.full((2, 1, 3), 10), np.full((2, 1), 15))
     >>> persons, events = register_frames(generate(targets, places, seed=3), places)
-    >>> list(persons.columns), str(persons["register_id"].iloc[0]), str(persons["family_name"].iloc[0])
-    (['register_id', 'family_name', 'given_names', 'birth_date', 'sex', 'nationality', 'residence', 'x', 'y'], 'SYN00000001', 'SYNTHETISCH')
+    >>> list(persons.columns)
+    ['register_id', 'family_name', 'given_names', 'birth_date', 'sex', 'nationality', 'residence', 'x', 'y']
+    >>> str(persons["register_id"].iloc[0]), str(persons["family_name"].iloc[0])
+    ('SYN00000001', 'SYNTHETISCH')
     >>> list(events.columns)
     ['register_id', 'event', 'date', 'x', 'y', 'other_region']
 """
