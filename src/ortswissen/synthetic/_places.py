@@ -103,16 +103,23 @@ class Places:
             raise InvalidInput(f"{len(missing)} area(s) contain no block, e.g. area index {int(missing[0])}")
         block = np.repeat(np.arange(len(blocks)), count)
         x, y = _points_in(blocks[block], rng)
-        # blocks may overlap slightly: a point must lie in its own block only, so that
-        # locating it (as the register import does) finds that block
+        # blocks overlap (sub-blocks, simplification): a point inside blocks of another area too
+        # could be located there by the register import, so it is drawn again
         tree = shapely.STRtree(blocks)
-        for _ in range(20):
-            hit, _hit_block = tree.query(shapely.points(x, y), predicate="intersects")
-            shared = np.flatnonzero(np.bincount(hit, minlength=len(x)) > 1)
-            if len(shared) == 0:
+        for _ in range(50):
+            hit, other = tree.query(shapely.points(x, y), predicate="intersects")
+            clash = np.unique(hit[block_area[other] != block_area[block[hit]]])
+            if len(clash) == 0:
                 break
-            x[shared], y[shared] = _points_in(blocks[block[shared]], rng)
+            x[clash], y[clash] = _points_in(blocks[block[clash]], rng)
+        else:  # a block covered by one of another area: its points are left out
+            keep = np.ones(len(x), bool)
+            keep[clash] = False
+            x, y, block = x[keep], y[keep], block[keep]
         area = block_area[block]
+        lost = np.setdiff1d(np.arange(n_areas), area)
+        if len(lost):
+            raise InvalidInput(f"area index {int(lost[0])} has no address point outside blocks of other areas")
         order = np.argsort(area, kind="stable")
         x, y, block, area = x[order], y[order], block[order], area[order]
         first = np.searchsorted(area, np.arange(n_areas), side="left")
