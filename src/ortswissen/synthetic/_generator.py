@@ -107,7 +107,7 @@ class Parameters:
     long_distance_share: float = 0.3  # movers between areas who ignore distance
     local_spread: float = 0.02  # spread of the distance key (share of the Hilbert curve)
     foreign_share_start: float = 0.135  # foreign nationals at the start (Berlin 31.12.2010 ≈ 13.5 %)
-    foreign_in_share: float = 0.5  # foreign nationals among persons moving in from outside
+    foreign_in_share: float = 0.45  # foreign nationals among persons moving in from outside
     foreign_out_factor: float = 1.8  # foreigners move out of the city this much more often
     child_foreign_share: float = 0.5  # children of foreign mothers who are foreigners (ius soli)
     in_from_abroad_german: float = 0.1  # Germans moving in from abroad (else from Germany)

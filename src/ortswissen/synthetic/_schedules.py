@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import gamma
+from scipy.special import gammainc
 
 from ortswissen.demography import survival
 
@@ -97,7 +97,8 @@ def fertility(tfr: float = 1.45, mean_age: float = 31.0, sd: float = 5.5) -> np.
     shape = ((mean_age - 12.0) / sd) ** 2
     scale = sd**2 / (mean_age - 12.0)
     # a woman aged a at the end of the year was a - 0.5 on average during it
-    density = gamma.cdf(ages + 0.5 - 12.0, shape, scale=scale) - gamma.cdf(ages - 0.5 - 12.0, shape, scale=scale)
+    cdf = gammainc(shape, np.maximum(ages + 0.5 - 12.0, 0.0) / scale)
+    density = np.diff(np.r_[0.0, cdf])
     density[(ages < 15) | (ages > 49)] = 0.0
     return tfr * density / density.sum()
 
