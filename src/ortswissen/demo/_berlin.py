@@ -135,8 +135,20 @@ def _values(store: Store, summary: DemoSummary, file: str, level: str, **extra: 
     summary.imports.append(f"{file}: {report.counts['written']} values")
 
 
-def load_berlin(store: Store, *, progress: Progress = NO_PROGRESS, reexpress: bool = True) -> DemoSummary:
-    """Load the whole Berlin bundle into an empty store (project CRS EPSG:25833)."""
+def load_berlin(
+    store: Store,
+    *,
+    progress: Progress = NO_PROGRESS,
+    reexpress: bool = True,
+    synthetic_register: float | None = None,
+) -> DemoSummary:
+    """Load the whole Berlin bundle into an empty store (project CRS EPSG:25833).
+
+    ``synthetic_register`` (a scale in (0, 1], ``None`` = off) adds the SYNTHETIC register
+    2011–2020 of :mod:`ortswissen.demo._register`, imported flagged as synthetic, with its
+    derived ``reg_*`` indicators. Off by default: at full scale (5.6 million persons, 7.4
+    million events) the import and derivation take many minutes.
+    """
     summary = DemoSummary(bundle_version())
     with _step(progress, "Grenzen / boundaries"):
         load_berlin_units(store, summary)
@@ -150,6 +162,11 @@ def load_berlin(store: Store, *, progress: Progress = NO_PROGRESS, reexpress: bo
         load_berlin_standard_set(store, summary)
     with _step(progress, "Bevölkerungsprognose / population projection"):
         load_berlin_projection(store, summary)
+    if synthetic_register is not None:
+        from ortswissen.demo._register import load_berlin_register
+
+        with _step(progress, "Synthetisches Register / synthetic register"):
+            load_berlin_register(store, summary, scale=synthetic_register)
     store.set_meta("credits", (bundle_path() / "CREDITS.md").read_text(encoding="utf-8"))
     store.set_meta("demo_bundle", summary.bundle)
     return summary
