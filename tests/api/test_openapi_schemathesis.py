@@ -36,6 +36,7 @@ from tests.migration_cases import load_register
 from kita_cases import add_kita_children
 from ortswissen.services.crosswalks import CrosswalkSpec, compute_crosswalk
 from ortswissen.services.indicators import parse_definitions, register_definitions
+from ortswissen.services.register import derive_register_values
 from ortswissen.storage import open_store
 from ortswissen.web import create_app
 
@@ -114,9 +115,15 @@ COMPUTED = {
 }
 
 
+# the register extract's derived age bands exist on the quarters at the end of 2022 and 2023
+DEMOGRAPHY_EXAMPLES: dict[str, list[Any]] = {"level": ["quartier"], "date": ["2023-12-31", "2022-12-31"]}
+
+
 def _examples_for(path: str, name: str) -> list[Any] | None:
     if path.startswith("/api/v1/kita/") and name in KITA_EXAMPLES:
         return KITA_EXAMPLES[name]
+    if path.startswith("/api/v1/demography/") and name in DEMOGRAPHY_EXAMPLES:
+        return DEMOGRAPHY_EXAMPLES[name]
     if path.startswith("/api/v1/tiles/") and name in ("x", "y"):
         return EXAMPLES[f"{name}_tile"]
     if path == "/api/v1/indicators/{indicator}/classify" and name == "breaks":
@@ -172,6 +179,7 @@ def api_app(_town_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     store = open_store(str(db))
     register_definitions(store, parse_definitions([COMPUTED]))
     load_register(store)  # the migration endpoints read a register extract
+    derive_register_values(store, levels=["quartier"])  # age bands by sex for the pyramid
     compute_crosswalk(
         store,
         CrosswalkSpec(
