@@ -28,14 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ortswissen.errors import DefinitionError, InvalidInput
 from ortswissen.indicators import IndicatorKind
-from ortswissen.ports import VALUE_BATCH_SCHEMA, CrosswalkInfo, ImportRecord, Store
+from ortswissen.ports import CrosswalkInfo, ImportRecord, Store
+from ortswissen.services._derived_import import value_batch, write_derived_import
 from ortswissen.services._progress import NO_PROGRESS, Progress
 from ortswissen.services._provenance import new_import_id, now
 from ortswissen.units import END_OF_TIME, ID_PATTERN, area_crosswalk, population_crosswalk, reexpress
@@ -320,43 +319,20 @@ def write_crosswalk_values(store: Store, info: CrosswalkInfo, result: pd.DataFra
     """
     import_id = new_import_id("crosswalk")
     started = now()
-    n = len(result)
-    batch = pa.table(
-        [
-            pa.array(result["indicator_id"], type=pa.string()),
-            pa.array([info.to_level] * n, type=pa.string()),
-            pa.array(result["unit_id"], type=pa.string()),
-            pa.array(list(result["unit_valid_from"]), type=pa.date32()),
-            pa.array(list(result["date"]), type=pa.date32()),
-            pa.array(["observed"] * n, type=pa.string()),
-            pa.array(result["value"].astype(float), type=pa.float64(), from_pandas=True),
-            pa.array(result["status"], type=pa.string()),
-            pa.array([f"cw:{info.id}"] * n, type=pa.string()),
-            pa.array(np.zeros(n, dtype=np.int64)),
-        ],
-        schema=VALUE_BATCH_SCHEMA,
-    )
-    writer = store.value_writer(import_id)
-    try:
-        writer.add(batch)
-        total, _ = writer.duplicates(limit=1)
-        if total:
-            raise InvalidInput(f"the crosswalk produced {total} duplicate value key(s)")
-        with store.transaction():
-            written, replaced = writer.finish()
-            store.record_import(
-                ImportRecord(
-                    import_id,
-                    "crosswalk",
-                    f"crosswalk:{info.id}",
-                    "",
-                    started,
-                    now(),
-                    n,
-                    written,
-                    replaced,
-                    options={"crosswalk": info.id},
-                )
-            )
-    finally:
-        writer.discard()
+    frame = result.assign(level_id=info.to_level, scenario="observed", flag=f"cw:{info.id}")
+
+    def record(written: int, replaced: int) -> ImportRecord:
+        return ImportRecord(
+            import_id,
+            "crosswalk",
+            f"crosswalk:{info.id}",
+            "",
+            started,
+            now(),
+            len(frame),
+            written,
+            replaced,
+            options={"crosswalk": info.id},
+        )
+
+    write_derived_import(store, import_id, value_batch(frame), record, what="the crosswalk")

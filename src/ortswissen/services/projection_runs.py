@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ortswissen.demography import (
     N_AGES,
@@ -50,7 +49,8 @@ from ortswissen.demography import (
 from ortswissen.errors import InvalidInput
 from ortswissen.indicators import IndicatorKind, IndicatorMeta, UpdateInterval
 from ortswissen.indicators._engine import QUANTILE_FLAG
-from ortswissen.ports import VALUE_BATCH_SCHEMA, ImportRecord, Store
+from ortswissen.ports import ImportRecord, Store
+from ortswissen.services._derived_import import value_batch, write_derived_import
 from ortswissen.services._progress import NO_PROGRESS, Progress
 from ortswissen.services._provenance import new_import_id, now
 from ortswissen.services.projections import AgeStocks, band_of, load_age_stocks
@@ -429,50 +429,18 @@ def _store(
 ) -> int:
     """Write the run's rows as one import, all or nothing; returns the rows written."""
     started = now()
-    n = len(table)
-    batch = pa.table(
-        [
-            pa.array(table["indicator_id"], type=pa.string()),
-            pa.array(table["level_id"], type=pa.string()),
-            pa.array(table["unit_id"], type=pa.string()),
-            pa.array(
-                [live[lv][u] for lv, u in zip(table["level_id"], table["unit_id"], strict=True)], type=pa.date32()
-            ),
-            pa.array(list(table["date"]), type=pa.date32()),
-            pa.array(table["scenario"], type=pa.string()),
-            pa.array(table["value"], type=pa.float64()),
-            pa.array(["projected"] * n, type=pa.string()),
-            pa.array(table["flag"], type=pa.string()),
-            pa.array(np.zeros(n, dtype=np.int64)),
-        ],
-        schema=VALUE_BATCH_SCHEMA,
+    table = table.assign(
+        unit_valid_from=[live[lv][u] for lv, u in zip(table["level_id"], table["unit_id"], strict=True)],
+        status="projected",
     )
     with store.transaction():
         _ensure_indicators(store)
-    writer = store.value_writer(run_id)
-    try:
-        writer.add(batch)
-        total, _ = writer.duplicates(limit=1)
-        if total:
-            raise InvalidInput(f"the projection produced {total} duplicate value key(s)")
-        with store.transaction():
-            written, replaced = writer.finish()
-            store.record_import(
-                ImportRecord(
-                    run_id,
-                    _KIND,
-                    f"projection:{options['level']}",
-                    "",
-                    started,
-                    now(),
-                    n,
-                    written,
-                    replaced,
-                    options=options,
-                )
-            )
-    finally:
-        writer.discard()
+
+    def record(written: int, replaced: int) -> ImportRecord:
+        source = f"projection:{options['level']}"
+        return ImportRecord(run_id, _KIND, source, "", started, now(), len(table), written, replaced, options=options)
+
+    written, _ = write_derived_import(store, run_id, value_batch(table), record, what="the projection")
     return written
 
 

@@ -13,14 +13,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ortswissen.errors import InvalidInput
 from ortswissen.indicators import IndicatorKind, IndicatorMeta, UpdateInterval
-from ortswissen.ports import VALUE_BATCH_SCHEMA, ImportRecord, RegisterExtract, Store
+from ortswissen.ports import ImportRecord, RegisterExtract, Store
 from ortswissen.register import AGE_CAP
+from ortswissen.services._derived_import import value_batch, write_derived_import
 from ortswissen.services._progress import NO_PROGRESS, Progress
 from ortswissen.services._provenance import new_import_id, now
 from ortswissen.services.register._import import register_store
@@ -317,52 +316,29 @@ def derive_register_values(
     progress.finish()
     table = pd.concat(frames, ignore_index=True)
     n = len(table)
-    batch = pa.table(
-        [
-            pa.array(table["indicator_id"], type=pa.string()),
-            pa.array(table["level_id"], type=pa.string()),
-            pa.array(table["unit_id"], type=pa.string()),
-            pa.array(list(table["unit_valid_from"]), type=pa.date32()),
-            pa.array(list(table["date"]), type=pa.date32()),
-            pa.array(np.full(n, "observed", dtype=object), type=pa.string()),
-            pa.array(table["value"].astype(float), type=pa.float64()),
-            pa.array(np.full(n, "ok", dtype=object), type=pa.string()),
-            pa.array(np.full(n, flag, dtype=object), type=pa.string()),
-            pa.array(np.zeros(n, dtype=np.int64)),
-        ],
-        schema=VALUE_BATCH_SCHEMA,
-    )
-    writer = store.value_writer(import_id)
-    try:
-        writer.add(batch)
-        total, _ = writer.duplicates(limit=1)
-        if total:
-            raise InvalidInput(f"the derivation produced {total} duplicate value key(s)")
-        with store.transaction():
-            written, replaced = writer.finish()
-            summary = {
-                "levels": level_ids,
-                "stock_years": stock_years,
-                "flow_years": flow_years,
-                "values": written,
-                "replaced": replaced,
-                "synthetic": extract.synthetic,
-            }
-            store.record_import(
-                ImportRecord(
-                    import_id,
-                    DERIVED_KIND,
-                    f"register:{extract.import_id}",
-                    "",
-                    started,
-                    now(),
-                    n,
-                    written,
-                    replaced,
-                    options={"register_import": extract.import_id, "levels": level_ids, "synthetic": extract.synthetic},
-                    summary=summary,
-                )
-            )
-    finally:
-        writer.discard()
+    frame = table.assign(scenario="observed", status="ok", flag=flag)
+    summary: dict[str, Any] = {
+        "levels": level_ids,
+        "stock_years": stock_years,
+        "flow_years": flow_years,
+        "synthetic": extract.synthetic,
+    }
+
+    def record(written: int, replaced: int) -> ImportRecord:
+        summary.update(values=written, replaced=replaced)
+        return ImportRecord(
+            import_id,
+            DERIVED_KIND,
+            f"register:{extract.import_id}",
+            "",
+            started,
+            now(),
+            n,
+            written,
+            replaced,
+            options={"register_import": extract.import_id, "levels": level_ids, "synthetic": extract.synthetic},
+            summary=summary,
+        )
+
+    write_derived_import(store, import_id, value_batch(frame), record, what="the derivation")
     return {"import_id": import_id, **summary}
