@@ -228,12 +228,18 @@ def load_berlin_register(
     *,
     seed: int = 2026,
     scale: float = 1.0,
+    areas: Sequence[str] | None = None,
+    levels: Sequence[str] | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> SyntheticRegister:
-    """Generate the synthetic register, import it (flagged synthetic) and derive its indicators."""
+    """Generate the synthetic register, import it (flagged synthetic) and derive its indicators.
+
+    ``areas``: LOR 2006 planning areas to generate (default all); ``levels``: the levels to
+    derive the ``reg_*`` indicators on (default all).
+    """
     from ortswissen.services.register import derive_register_values, import_register_frames
 
-    register = synthetic_berlin_register(seed=seed, scale=scale)
+    register = synthetic_berlin_register(seed=seed, scale=scale, areas=areas)
     report = import_register_frames(
         store,
         register.persons,
@@ -245,7 +251,7 @@ def load_berlin_register(
         synthetic=True,
         progress=progress,
     )
-    derive_register_values(store, progress=progress)
+    derive_register_values(store, levels=levels, progress=progress)
     imports = getattr(summary, "imports", None)
     if imports is not None:
         imports.append(

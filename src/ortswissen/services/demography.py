@@ -249,7 +249,9 @@ def key_figures(store: Store, level: str, unit: str, date: dt.date, scenario: st
         "old_age_dependency": ratio(old, working),
         "total_dependency": ratio(None if young is None or old is None else young + old, working),
         "ageing_index": ratio(old, young),
-        "sources": [structure["source"], *(["register"] if births is not None or deaths is not None else [])],
+        "sources": list(
+            dict.fromkeys([structure["source"], *(["register"] if births is not None or deaths is not None else [])])
+        ),
         "synthetic": bool(structure["synthetic"] or ((births is not None or deaths is not None) and flows_synthetic)),
     }
 
